@@ -1,0 +1,69 @@
+/**
+ * `dkeyserv dump OUTDIR`: the SKS dump format (spec/sks-observed.md §5): files
+ * `sks-dump-NNNN.pgp` of N concatenated binary keys each, in ascending SKS-hash order, and
+ * `metadata-sks-dump.txt` with md5 sums. Each file is written under a temporary name and renamed.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { KeyStore } from '@dkeyserv/db';
+
+export interface DumpResult {
+  files: string[];
+  keys: number;
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace('T', ' ').slice(0, 19);
+}
+
+export function writeDump(store: KeyStore, outDir: string, keysPerFile: number, name = 'sks-dump'): DumpResult {
+  mkdirSync(outDir, { recursive: true });
+  const started = new Date();
+  const files: { name: string; md5: string }[] = [];
+  let keys = 0;
+  let fd: number | undefined;
+  let md5 = createHash('md5');
+  let inFile = 0;
+  const close = () => {
+    if (fd === undefined) return;
+    closeSync(fd);
+    const f = files[files.length - 1];
+    f.md5 = md5.digest('hex');
+    renameSync(join(outDir, f.name + '.tmp'), join(outDir, f.name));
+    fd = undefined;
+  };
+  for (const record of store.recordsByHash()) {
+    if (fd === undefined) {
+      const fname = `${name}-${String(files.length).padStart(4, '0')}.pgp`;
+      files.push({ name: fname, md5: '' });
+      fd = openSync(join(outDir, fname + '.tmp'), 'w');
+      md5 = createHash('md5');
+      inFile = 0;
+    }
+    const bytes = Buffer.from(record.packets);
+    writeSync(fd, bytes);
+    md5.update(bytes);
+    keys++;
+    if (++inFile >= keysPerFile) close();
+  }
+  close();
+  const meta = [
+    `#Metadata-for: ${hostname()}`,
+    `#Dump-started: ${stamp(started)}`,
+    `#Files-Count: ${files.length}`,
+    `#Key-Count: ${keys}`,
+    '#Digest-algo: md5',
+    ...files.map((f) => `${f.md5}  ${f.name}`),
+    `#Dump-ended: ${stamp(new Date())}`,
+    '',
+  ].join('\n');
+  const metaName = `metadata-${name}.txt`;
+  const tmp = join(outDir, metaName + '.tmp');
+  const mfd = openSync(tmp, 'w');
+  writeSync(mfd, meta);
+  closeSync(mfd);
+  renameSync(tmp, join(outDir, metaName));
+  return { files: files.map((f) => f.name), keys };
+}

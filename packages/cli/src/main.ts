@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+/**
+ * dkeyserv command line (DESIGN.md §3). Exit codes: 0 ok, 1 failure, 2 usage error.
+ * Errors a user can cause print one line on stderr, never a stack trace.
+ */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { fsck } from '@dkeyserv/db';
+import { CliError } from './errors';
+import { formatSummary, importFiles } from './commands/import';
+import { writeHashes } from './commands/hashes';
+import { writeDump } from './commands/dump';
+import { formatFsck } from './commands/fsck';
+import { DEFAULT_DATA_DIR, openStore } from './store';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 10_000_000) throw new InvalidArgumentError('expected a whole number from 1 to 10000000');
+  return n;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('dkeyserv')
+    .description('OpenPGP keyserver: HKP, SKS reconciliation, SKS dumps, quorum attestations')
+    .version(require('../package.json').version)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('import')
+    .description('import SKS dump files (*.pgp), binary keyrings and armored key files, or directories of them')
+    .argument('<files...>', 'files or directories')
+    .option('-d, --data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('--no-progress', 'no progress bar even on a terminal')
+    .action(async (files: string[], opts: { data: string; progress: boolean }) => {
+      const store = openStore(opts.data);
+      let failed = false;
+      try {
+        const summary = importFiles(store, files, {
+          progress: opts.progress && Boolean(process.stderr.isTTY),
+          onError: (line) => {
+            failed = true;
+            process.stderr.write(`dkeyserv import: ${line}\n`);
+          },
+        });
+        process.stdout.write(formatSummary(summary));
+      } finally {
+        await store.close();
+      }
+      if (failed) process.exitCode = 1;
+    });
+
+  program
+    .command('hashes')
+    .description('print every stored SKS key hash, lowercase hex, one per line')
+    .option('-d, --data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (opts: { data: string }) => {
+      const store = openStore(opts.data, { readOnly: true });
+      try {
+        await writeHashes(store, process.stdout);
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command('dump')
+    .description('write the store as an SKS dump: OUTDIR/sks-dump-NNNN.pgp and metadata-sks-dump.txt')
+    .argument('<outdir>', 'output directory (created if missing)')
+    .option('-d, --data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('-n, --keys-per-file <n>', 'keys per dump file', positiveInt, 15000)
+    .action(async (outdir: string, opts: { data: string; keysPerFile: number }) => {
+      const store = openStore(opts.data, { readOnly: true });
+      try {
+        const r = writeDump(store, outdir, opts.keysPerFile);
+        process.stdout.write(`dump: ${r.keys} keys in ${r.files.length} files in ${outdir}\n`);
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command('fsck')
+    .description('check that keys, hashes and indexes agree; exit 1 if they do not')
+    .option('-d, --data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (opts: { data: string }) => {
+      const store = openStore(opts.data, { readOnly: true });
+      try {
+        const report = fsck(store);
+        process.stdout.write(formatFsck(report));
+        if (report.problemCount > 0) process.exitCode = 1;
+      } finally {
+        await store.close();
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; everything else commander reports is a usage error
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof CliError) {
+      process.stderr.write(`dkeyserv: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`dkeyserv: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * Consistency check of a key store (DESIGN.md §3 `fsck`): every key parses, its fingerprint and
+ * SKS hash are what the record says, the hash index and every lookup index hold exactly the
+ * entries the keys imply. Used by `dkeyserv fsck` and by the crash tests.
+ */
+import { keyIdentity, sksPacketsHash, splitPackets } from '@dkeyserv/pgp';
+import { KeyStore } from './store';
+import { INDEX_NAMES, keyTerms } from './terms';
+
+export interface FsckProblem {
+  /** lowercase hex fingerprint or hash the problem concerns */
+  subject: string;
+  what: string;
+}
+
+export interface FsckReport {
+  keys: number;
+  hashes: number;
+  indexEntries: number;
+  problems: FsckProblem[];
+  /** problems found in all (the list keeps the first `maxListed`) */
+  problemCount: number;
+}
+
+export function fsck(store: KeyStore, maxListed = 100): FsckReport {
+  const { keys, hashIndex, indexes } = store.internals();
+  const report: FsckReport = { keys: 0, hashes: 0, indexEntries: 0, problems: [], problemCount: 0 };
+  const problem = (subject: string, what: string) => {
+    report.problemCount++;
+    if (report.problems.length < maxListed) report.problems.push({ subject, what });
+  };
+  const expected = new Set<string>();
+  for (const { key: k, value: record } of keys.getRange()) {
+    report.keys++;
+    const fpr = Buffer.from(k as Buffer);
+    const fprHex = fpr.toString('hex');
+    let parsed;
+    try {
+      parsed = store.parseRecord(record);
+    } catch (e) {
+      problem(fprHex, `stored packets do not parse: ${(e as Error).message}`);
+      continue;
+    }
+    if (!keyIdentity(parsed.primary.body).fingerprint.equals(fpr)) problem(fprHex, 'stored under a fingerprint that is not its own');
+    const hash = sksPacketsHash(splitPackets(Buffer.from(record.packets)));
+    if (!hash.equals(Buffer.from(record.hash))) problem(fprHex, `record hash ${Buffer.from(record.hash).toString('hex')} but packets hash to ${hash.toString('hex')}`);
+    const owner = hashIndex.get(hash);
+    if (!owner || !Buffer.from(owner).equals(fpr)) problem(fprHex, `hash ${hash.toString('hex')} is not indexed to this key`);
+    if (record.validity.uids.length !== parsed.uids.length || record.validity.subkeys.length !== parsed.subkeys.length) {
+      problem(fprHex, 'stored validity does not match the key structure');
+      continue;
+    }
+    const terms = keyTerms(parsed, record.validity);
+    for (const name of INDEX_NAMES) for (const t of terms[name]) expected.add(`${name}:${t.toString('hex')}:${fprHex}`);
+  }
+  for (const { key: h, value: fpr } of hashIndex.getRange()) {
+    report.hashes++;
+    const r = keys.get(Buffer.from(fpr));
+    const hHex = Buffer.from(h as Buffer).toString('hex');
+    if (!r) problem(hHex, `hash index points to missing key ${Buffer.from(fpr).toString('hex')}`);
+    else if (!Buffer.from(r.hash).equals(Buffer.from(h as Buffer))) problem(hHex, 'hash index entry is stale: the key has another hash now');
+  }
+  let found = 0;
+  for (const name of INDEX_NAMES) {
+    for (const { key: t, value: fpr } of indexes[name].getRange()) {
+      report.indexEntries++;
+      const id = `${name}:${Buffer.from(t as Buffer).toString('hex')}:${Buffer.from(fpr).toString('hex')}`;
+      if (expected.has(id)) found++;
+      else problem(Buffer.from(fpr).toString('hex'), `stray ${name} index entry ${Buffer.from(t as Buffer).toString('hex')}`);
+    }
+  }
+  if (found !== expected.size) {
+    let listed = 0;
+    for (const id of expected) {
+      const [name, t, fpr] = id.split(':');
+      const db = indexes[name as (typeof INDEX_NAMES)[number]];
+      if (!db.doesExist(Buffer.from(t, 'hex'), Buffer.from(fpr, 'hex'))) {
+        problem(fpr, `missing ${name} index entry ${t}`);
+        if (++listed >= maxListed) break;
+      }
+    }
+  }
+  return report;
+}

@@ -1,0 +1,328 @@
+/**
+ * The key store: keys by primary fingerprint in LMDB, their lookup indexes, the SKS hash set
+ * and a change log, all in one LMDB environment (DESIGN.md §1–2).
+ *
+ * There is one write path, {@link KeyStore.ingest}: parse, normalise, merge with the stored
+ * version, verify self-signatures, hash, and write the key with every index entry and a change-log
+ * entry in one LMDB transaction. Hooks (the recon prefix tree, quorum attestations) run inside that
+ * same transaction, so nothing derived from the keys can drift from them.
+ */
+import { mkdirSync } from 'node:fs';
+import { Database, open, RootDatabase } from 'lmdb';
+import {
+  DEFAULT_KEY_LIMITS,
+  DEFAULT_PACKET_LIMITS,
+  flattenKey,
+  joinPackets,
+  KeyLimits,
+  mergeKeys,
+  normalizeKey,
+  Packet,
+  PacketLimits,
+  packetCount,
+  parseKey,
+  PgpError,
+  PublicKey,
+  ReconPolicyName,
+  samePacket,
+  sksPacketsHash,
+  splitPackets,
+  verifySelfSignatures,
+} from '@dkeyserv/pgp';
+import { StoreOpenError } from './errors';
+import { Logger, silentLogger } from './logger';
+import { ChangeLogEntry, KeyRecord } from './record';
+import { IndexName, INDEX_NAMES, keyTerms, KeyTerms } from './terms';
+
+export const SCHEMA_VERSION = 1;
+
+/** A change of one key, as the hooks see it (inside the write transaction). */
+export interface KeyChange {
+  fpr: Buffer;
+  oldHash?: Buffer;
+  newHash: Buffer;
+  key: PublicKey;
+  record: KeyRecord;
+}
+
+/** Work other packages do inside the write transaction (DESIGN.md §1: db defines, others implement). */
+export interface KeyStoreHooks {
+  onKeyChanged?(change: KeyChange): void;
+}
+
+export interface KeyStoreOptions {
+  /** data directory (created if missing) */
+  path: string;
+  policy?: ReconPolicyName;
+  limits?: KeyLimits;
+  packetLimits?: PacketLimits;
+  logger?: Logger;
+  hooks?: KeyStoreHooks;
+  readOnly?: boolean;
+  /** clock, ms since the epoch (injected for tests) */
+  now?: () => number;
+}
+
+export type IngestStatus = 'new' | 'updated' | 'unchanged' | 'rejected';
+
+export interface IngestResult {
+  status: IngestStatus;
+  /** primary fingerprint, lowercase hex */
+  fpr?: string;
+  /** SKS hash of the stored version, lowercase hex */
+  hash?: string;
+  /** SKS hash of the replaced version, for `updated` */
+  oldHash?: string;
+  /** short rejection reason, e.g. `secret-key`, `key-too-large` */
+  reason?: string;
+  /** one-line explanation of a rejection */
+  message?: string;
+}
+
+interface Prepared {
+  key: PublicKey;
+}
+
+function toBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+function rejected(e: unknown): IngestResult {
+  if (e instanceof PgpError) return { status: 'rejected', reason: e.reason, message: e.message };
+  throw e;
+}
+
+export class KeyStore {
+  readonly policy: ReconPolicyName;
+  private readonly env: RootDatabase;
+  /** primary fingerprint → KeyRecord */
+  private readonly keys: Database<KeyRecord, Buffer>;
+  /** SKS hash → primary fingerprint */
+  private readonly hashIndex: Database<Buffer, Buffer>;
+  private readonly indexes: Record<IndexName, Database<Buffer, Buffer>>;
+  /** sequence number → ChangeLogEntry */
+  private readonly log: Database<ChangeLogEntry, number>;
+  private readonly meta: Database<unknown, string>;
+  private readonly limits: KeyLimits;
+  private readonly packetLimits: PacketLimits;
+  private readonly logger: Logger;
+  private readonly hooks: KeyStoreHooks;
+  private readonly now: () => number;
+
+  private constructor(opts: KeyStoreOptions) {
+    this.policy = opts.policy ?? 'sks';
+    this.limits = opts.limits ?? DEFAULT_KEY_LIMITS;
+    this.packetLimits = opts.packetLimits ?? DEFAULT_PACKET_LIMITS;
+    this.logger = opts.logger ?? silentLogger;
+    this.hooks = opts.hooks ?? {};
+    this.now = opts.now ?? Date.now;
+    if (!opts.readOnly) mkdirSync(opts.path, { recursive: true, mode: 0o700 });
+    try {
+      this.env = open({ path: opts.path, maxDbs: 16, readOnly: opts.readOnly, compression: false });
+    } catch (e) {
+      throw new StoreOpenError(`cannot open the key store at ${opts.path}: ${(e as Error).message}`);
+    }
+    this.keys = this.env.openDB<KeyRecord, Buffer>({ name: 'keys', keyEncoding: 'binary' });
+    this.hashIndex = this.env.openDB<Buffer, Buffer>({ name: 'hash', keyEncoding: 'binary', encoding: 'binary' });
+    const idx = {} as Record<IndexName, Database<Buffer, Buffer>>;
+    for (const name of INDEX_NAMES) {
+      idx[name] = this.env.openDB<Buffer, Buffer>({ name: `idx-${name}`, keyEncoding: 'binary', encoding: 'binary', dupSort: true });
+    }
+    this.indexes = idx;
+    this.log = this.env.openDB<ChangeLogEntry, number>({ name: 'log', keyEncoding: 'uint32' });
+    this.meta = this.env.openDB<unknown, string>({ name: 'meta' });
+    this.checkMeta(opts.readOnly ?? false);
+  }
+
+  /** Open (or create) the store in `opts.path`. */
+  static open(opts: KeyStoreOptions): KeyStore {
+    return new KeyStore(opts);
+  }
+
+  private checkMeta(readOnly: boolean) {
+    const schema = this.meta.get('schema');
+    const policy = this.meta.get('policy');
+    if (schema === undefined) {
+      if (!readOnly) {
+        this.env.transactionSync(() => {
+          this.meta.putSync('schema', SCHEMA_VERSION);
+          this.meta.putSync('policy', this.policy);
+        });
+      }
+      return;
+    }
+    if (schema !== SCHEMA_VERSION) throw new StoreOpenError(`key store schema ${String(schema)} is not supported (expected ${SCHEMA_VERSION})`);
+    if (policy !== this.policy) {
+      throw new StoreOpenError(`key store was built under recon policy '${String(policy)}', not '${this.policy}': re-import into a new data directory`);
+    }
+  }
+
+  /**
+   * Parse and check one key outside any transaction: policy normalisation and limits.
+   * Throws PgpError for a key that cannot be stored.
+   */
+  private prepare(packets: readonly Packet[]): Prepared {
+    return { key: normalizeKey(packets, this.policy, this.limits) };
+  }
+
+  /** Store one key (merged with any stored version). */
+  ingest(packets: readonly Packet[]): IngestResult {
+    return this.ingestMany([packets])[0];
+  }
+
+  /**
+   * Store several keys in one transaction (import batches). Each result says what happened to
+   * its key; a rejected key does not stop the others.
+   */
+  ingestMany(list: readonly (readonly Packet[])[]): IngestResult[] {
+    const prepared: (Prepared | IngestResult)[] = list.map((packets) => {
+      try {
+        return this.prepare(packets);
+      } catch (e) {
+        return rejected(e);
+      }
+    });
+    return this.env.transactionSync(() =>
+      prepared.map((p) => {
+        const r = 'key' in p ? this.tryWrite(p.key) : p;
+        if (r.status === 'rejected') this.logger.debug('key rejected', { reason: r.reason, fpr: r.fpr, message: r.message });
+        return r;
+      }),
+    );
+  }
+
+  private tryWrite(key: PublicKey): IngestResult {
+    try {
+      return this.write(key);
+    } catch (e) {
+      return rejected(e);
+    }
+  }
+
+  /** Inside the write transaction: merge with the stored version and write what changed. */
+  private write(incoming: PublicKey): IngestResult {
+    const fpr = incoming.fingerprint;
+    const fprHex = fpr.toString('hex');
+    const stored = this.keys.get(fpr);
+    let key = incoming;
+    let oldKey: PublicKey | undefined;
+    if (stored) {
+      oldKey = this.parseRecord(stored);
+      if (!samePacket(oldKey.primary, incoming.primary)) {
+        return { status: 'rejected', fpr: fprHex, reason: 'fingerprint-collision', message: 'a different primary-key packet is stored under this fingerprint' };
+      }
+      key = mergeKeys(oldKey, incoming);
+    }
+    const packets = flattenKey(key);
+    const hash = sksPacketsHash(packets);
+    if (stored && Buffer.from(stored.hash).equals(hash)) {
+      return { status: 'unchanged', fpr: fprHex, hash: hash.toString('hex') };
+    }
+    if (stored) {
+      if (packetCount(key) > this.limits.maxPackets) {
+        return { status: 'rejected', fpr: fprHex, reason: 'too-many-packets', message: `the merged key would have ${packetCount(key)} packets, over the limit of ${this.limits.maxPackets}` };
+      }
+    }
+    const bytes = joinPackets(packets);
+    if (bytes.length > this.limits.maxKeyBytes) {
+      return { status: 'rejected', fpr: fprHex, reason: 'key-too-large', message: `the merged key would have ${bytes.length} bytes, over the limit of ${this.limits.maxKeyBytes}` };
+    }
+    const validity = verifySelfSignatures(key);
+    const now = this.now();
+    const record: KeyRecord = {
+      fpr,
+      version: key.version,
+      hash,
+      packets: bytes,
+      created: key.primary.body.length >= 5 ? key.primary.body.readUInt32BE(1) : 0,
+      firstSeen: stored ? stored.firstSeen : now,
+      modified: now,
+      validity,
+    };
+    if (stored && oldKey) {
+      this.hashIndex.removeSync(toBuffer(stored.hash));
+      this.putTerms(keyTerms(oldKey, stored.validity), fpr, false);
+    }
+    this.keys.putSync(fpr, record);
+    this.hashIndex.putSync(hash, fpr);
+    this.putTerms(keyTerms(key, validity), fpr, true);
+    const oldHash = stored ? toBuffer(stored.hash) : undefined;
+    this.appendLog({ time: now, fpr, oldHash, newHash: hash });
+    this.hooks.onKeyChanged?.({ fpr, oldHash, newHash: hash, key, record });
+    return { status: stored ? 'updated' : 'new', fpr: fprHex, hash: hash.toString('hex'), oldHash: oldHash?.toString('hex') };
+  }
+
+  private putTerms(terms: KeyTerms, fpr: Buffer, add: boolean) {
+    for (const name of INDEX_NAMES) {
+      const db = this.indexes[name];
+      for (const t of terms[name]) {
+        if (add) db.putSync(t, fpr);
+        else db.removeSync(t, fpr);
+      }
+    }
+  }
+
+  private appendLog(entry: ChangeLogEntry) {
+    const seq = ((this.meta.get('logSeq') as number | undefined) ?? 0) + 1;
+    this.meta.putSync('logSeq', seq);
+    this.log.putSync(seq, entry);
+  }
+
+  /** Parse a stored record back into a key (stored bytes are already normalised). */
+  parseRecord(record: KeyRecord): PublicKey {
+    return parseKey(splitPackets(toBuffer(record.packets), this.packetLimits));
+  }
+
+  /** The stored key with this primary fingerprint. */
+  get(fpr: Buffer): KeyRecord | undefined {
+    return this.keys.get(fpr);
+  }
+
+  /** The stored key whose SKS hash is `hash`. */
+  getByHash(hash: Buffer): KeyRecord | undefined {
+    const fpr = this.hashIndex.get(hash);
+    return fpr ? this.keys.get(toBuffer(fpr)) : undefined;
+  }
+
+  /** Primary fingerprints filed under `term` in an index. */
+  lookup(index: IndexName, term: Buffer): Buffer[] {
+    return [...this.indexes[index].getValues(term)].map(toBuffer);
+  }
+
+  /** Every stored SKS hash, ascending (the order of SKS dumps). */
+  *hashes(): Generator<Buffer> {
+    for (const k of this.hashIndex.getKeys()) yield toBuffer(k as Buffer);
+  }
+
+  /** Every stored key in ascending SKS-hash order. */
+  *recordsByHash(): Generator<KeyRecord> {
+    for (const { value } of this.hashIndex.getRange()) {
+      const r = this.keys.get(toBuffer(value));
+      if (r) yield r;
+    }
+  }
+
+  /** Every stored key in fingerprint order. */
+  *records(): Generator<KeyRecord> {
+    for (const { value } of this.keys.getRange()) yield value;
+  }
+
+  /** Number of stored keys. */
+  count(): number {
+    return this.keys.getCount();
+  }
+
+  /** Change-log entries after sequence number `since`. */
+  *changes(since = 0): Generator<[number, ChangeLogEntry]> {
+    for (const { key, value } of this.log.getRange({ start: since + 1 })) yield [key, value];
+  }
+
+  /** Raw access for the consistency checker (fsck.ts). */
+  internals() {
+    return { keys: this.keys, hashIndex: this.hashIndex, indexes: this.indexes, log: this.log, meta: this.meta };
+  }
+
+  async close(): Promise<void> {
+    await this.env.close();
+  }
+}

@@ -1,0 +1,109 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodePacket, flattenKey, isKeyringError, normalizeKey, Packet, splitKeyring } from '@dkeyserv/pgp';
+import { fsck, KeyChange, KeyStore, StoreOpenError } from '@dkeyserv/db';
+
+function roleKeys(): Packet[][] {
+  const out: Packet[][] = [];
+  for (const e of splitKeyring(readFileSync('/usr/share/keyrings/debian-role-keys.gpg'))) {
+    if (isKeyringError(e)) throw e.error;
+    out.push(e.packets);
+  }
+  return out;
+}
+
+describe('KeyStore on real LMDB', () => {
+  let dir: string;
+  let store: KeyStore;
+  const changes: KeyChange[] = [];
+  let clock = 1_000_000;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dks-db-'));
+    store = KeyStore.open({ path: dir, hooks: { onKeyChanged: (c) => changes.push(c) }, now: () => clock });
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const keys = roleKeys();
+
+  test('ingest stores every key with its indexes, once', () => {
+    const results = store.ingestMany(keys);
+    expect(results.every((r) => r.status === 'new')).toBe(true);
+    expect(store.count()).toBe(keys.length);
+    expect(changes).toHaveLength(keys.length);
+    expect(changes.every((c) => c.oldHash === undefined)).toBe(true);
+    expect(store.ingestMany(keys).every((r) => r.status === 'unchanged')).toBe(true);
+    expect([...store.changes()]).toHaveLength(keys.length);
+  });
+
+  test('lookups by fingerprint, key IDs, e-mail and word find the key', () => {
+    const key = normalizeKey(keys[0]);
+    const fpr = key.fingerprint;
+    expect(store.get(fpr)?.fpr.equals(fpr)).toBe(true);
+    expect(store.lookup('kid64', key.keyId)).toEqual([fpr]);
+    expect(store.lookup('kid32', key.keyId.subarray(4))).toEqual([fpr]);
+    const rec = store.get(fpr)!;
+    expect(store.getByHash(rec.hash)?.fpr.equals(fpr)).toBe(true);
+    const uid = key.uids.find((c, i) => c.packet.tag === 13 && rec.validity.uids[i].valid)!;
+    const email = /<([^>]+)>/.exec(uid.packet.body.toString())![1].toLowerCase();
+    expect(store.lookup('email', Buffer.from(email)).some((f) => f.equals(fpr))).toBe(true);
+    const word = email.split('@')[0].split(/[^a-z0-9]/)[0];
+    if (word.length >= 2) expect(store.lookup('word', Buffer.from(word)).some((f) => f.equals(fpr))).toBe(true);
+    const [h0, h1] = [...store.hashes()];
+    expect(Buffer.compare(h0, h1)).toBeLessThan(0);
+  });
+
+  test('an update merges, replaces the hash and logs old → new', () => {
+    clock += 1000;
+    const key = normalizeKey(keys[0]);
+    const before = store.get(key.fingerprint)!;
+    // a third-party-looking signature the store has not seen: merged in, changes the hash
+    const extra = encodePacket(2, Buffer.concat([Buffer.from([4, 0x10, 1, 8, 0, 0, 0, 0, 0, 0]), Buffer.from('x')]));
+    const incoming = [key.primary, key.uids[0].packet, extra];
+    const r = store.ingest(incoming);
+    expect(r.status).toBe('updated');
+    expect(r.oldHash).toBe(before.hash.toString('hex'));
+    const after = store.get(key.fingerprint)!;
+    expect(after.hash.equals(before.hash)).toBe(false);
+    expect(after.firstSeen).toBe(before.firstSeen);
+    expect(after.modified).toBe(clock);
+    expect(store.getByHash(before.hash)).toBeUndefined();
+    expect(normalizeKey(flattenKey(store.parseRecord(after))).uids[0].sigs.some((s) => s.body.equals(extra.body))).toBe(true);
+    const last = changes[changes.length - 1];
+    expect(last.oldHash?.equals(before.hash)).toBe(true);
+    expect(fsck(store).problemCount).toBe(0);
+  });
+
+  test('rejections carry a reason and write nothing', () => {
+    const n = store.count();
+    const r = store.ingest([encodePacket(5, Buffer.from([4, 0, 0, 0, 0, 22]))]);
+    expect(r).toMatchObject({ status: 'rejected', reason: 'secret-key' });
+    expect(store.count()).toBe(n);
+  });
+
+  test('fsck finds a missing index entry, a stray one and a stale hash', () => {
+    const { indexes, hashIndex } = store.internals();
+    const key = normalizeKey(keys[1]);
+    indexes.kid64.removeSync(key.keyId, key.fingerprint);
+    indexes.email.putSync(Buffer.from('nobody@example.org'), key.fingerprint);
+    hashIndex.putSync(Buffer.alloc(16, 0xab), key.fingerprint);
+    const report = fsck(store);
+    const text = report.problems.map((p) => p.what).join('\n');
+    expect(text).toMatch(/missing kid64 index entry/);
+    expect(text).toMatch(/stray email index entry/);
+    expect(text).toMatch(/hash index entry is stale/);
+  });
+
+  test('a store built under another policy is refused', async () => {
+    const d2 = mkdtempSync(join(tmpdir(), 'dks-db-'));
+    const s2 = KeyStore.open({ path: d2 });
+    s2.internals().meta.putSync('policy', 'hockeypuck-2.2');
+    await s2.close();
+    expect(() => KeyStore.open({ path: d2 })).toThrow(StoreOpenError);
+    rmSync(d2, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * SKS dedup and merge (spec/recon.md §8.2; SKS keyMerge.ml, filters yminsky.dedup and
+ * yminsky.merge): duplicate signatures are dropped within one list, repeated UIDs/subkeys are
+ * joined with their signature lists. Duplicates in different places are kept. Order is the
+ * order of first appearance (the hash does not depend on order).
+ */
+import { KeyStructureError } from './errors';
+import { KeyComponent, PublicKey } from './key';
+import { Packet, samePacket } from './packet';
+
+function packetId(p: Packet): string {
+  return p.tag + ':' + p.body.toString('latin1');
+}
+
+function dedupPackets(list: Packet[]): Packet[] {
+  if (list.length < 2) return list;
+  const seen = new Set<string>();
+  const out: Packet[] = [];
+  for (const p of list) {
+    const id = packetId(p);
+    if (!seen.has(id)) {
+      seen.add(id);
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+function dedupComponents(list: KeyComponent[]): KeyComponent[] {
+  const byId = new Map<string, KeyComponent>();
+  const out: KeyComponent[] = [];
+  for (const c of list) {
+    const id = packetId(c.packet);
+    const prev = byId.get(id);
+    if (prev) prev.sigs.push(...c.sigs);
+    else {
+      const copy = { packet: c.packet, sigs: [...c.sigs] };
+      byId.set(id, copy);
+      out.push(copy);
+    }
+  }
+  for (const c of out) c.sigs = dedupPackets(c.sigs);
+  return out;
+}
+
+/** `yminsky.dedup`: one key with its duplicates removed. */
+export function dedupKey(key: PublicKey): PublicKey {
+  return {
+    ...key,
+    directSigs: dedupPackets(key.directSigs),
+    uids: dedupComponents(key.uids),
+    subkeys: dedupComponents(key.subkeys),
+  };
+}
+
+/**
+ * `yminsky.merge`: the union of two versions of one key (identical primary-key packets);
+ * `stored` comes first so its order is kept.
+ */
+export function mergeKeys(stored: PublicKey, incoming: PublicKey): PublicKey {
+  if (!samePacket(stored.primary, incoming.primary)) {
+    throw new KeyStructureError('primary-mismatch', 'keys with different primary-key packets cannot be merged');
+  }
+  return dedupKey({
+    ...stored,
+    directSigs: [...stored.directSigs, ...incoming.directSigs],
+    uids: [...stored.uids, ...incoming.uids],
+    subkeys: [...stored.subkeys, ...incoming.subkeys],
+  });
+}
