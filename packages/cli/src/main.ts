@@ -35,7 +35,7 @@ export function buildProgram(): Command {
       const store = openStore(opts.data);
       let failed = false;
       try {
-        const summary = importFiles(store, files, {
+        const summary = await importFiles(store, files, {
           progress: opts.progress && Boolean(process.stderr.isTTY),
           onError: (line) => {
             failed = true;

@@ -74,7 +74,9 @@ export function fsck(store: KeyStore, maxListed = 100): FsckReport {
     for (const id of expected) {
       const [name, t, fpr] = id.split(':');
       const db = indexes[name as (typeof INDEX_NAMES)[number]];
-      if (!db.doesExist(Buffer.from(t, 'hex'), Buffer.from(fpr, 'hex'))) {
+      const want = Buffer.from(fpr, 'hex');
+      // (lmdb's doesExist(key, value) fails on binary dupSort databases; scan the key's values)
+      if (![...db.getValues(Buffer.from(t, 'hex'))].some((v) => Buffer.from(v).equals(want))) {
         problem(fpr, `missing ${name} index entry ${t}`);
         if (++listed >= maxListed) break;
       }

@@ -21,5 +21,7 @@ export * from './errors';
 export * from './logger';
 export * from './record';
 export * from './terms';
+export * from './prepare';
+export * from './prepare-pool';
 export * from './store';
 export * from './fsck';

@@ -12,23 +12,19 @@ import { Database, open, RootDatabase } from 'lmdb';
 import {
   DEFAULT_KEY_LIMITS,
   DEFAULT_PACKET_LIMITS,
-  flattenKey,
-  joinPackets,
   KeyLimits,
   mergeKeys,
-  normalizeKey,
   Packet,
   PacketLimits,
   packetCount,
   parseKey,
-  PgpError,
   PublicKey,
   ReconPolicyName,
   samePacket,
-  sksPacketsHash,
+  sksKeyHash,
   splitPackets,
-  verifySelfSignatures,
 } from '@dkeyserv/pgp';
+import { describeKey, isRejection, PreparedKey, prepareKey, PrepareOptions, Rejection, rejection } from './prepare';
 import { StoreOpenError } from './errors';
 import { Logger, silentLogger } from './logger';
 import { ChangeLogEntry, KeyRecord } from './record';
@@ -79,17 +75,19 @@ export interface IngestResult {
   message?: string;
 }
 
-interface Prepared {
-  key: PublicKey;
-}
-
 function toBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
-function rejected(e: unknown): IngestResult {
-  if (e instanceof PgpError) return { status: 'rejected', reason: e.reason, message: e.message };
-  throw e;
+function hex(b: Buffer): string {
+  return b.toString('hex');
+}
+
+/** Prepared keys that crossed a worker boundary arrive with Uint8Arrays; make them Buffers again. */
+function revive(p: PreparedKey): PreparedKey {
+  const terms = {} as KeyTerms;
+  for (const name of INDEX_NAMES) terms[name] = p.terms[name].map(toBuffer);
+  return { ...p, fpr: toBuffer(p.fpr), hash: toBuffer(p.hash), packets: toBuffer(p.packets), terms };
 }
 
 export class KeyStore {
@@ -157,12 +155,9 @@ export class KeyStore {
     }
   }
 
-  /**
-   * Parse and check one key outside any transaction: policy normalisation and limits.
-   * Throws PgpError for a key that cannot be stored.
-   */
-  private prepare(packets: readonly Packet[]): Prepared {
-    return { key: normalizeKey(packets, this.policy, this.limits) };
+  /** Options for prepareKey / PreparePool that match this store. */
+  get prepareOptions(): PrepareOptions {
+    return { policy: this.policy, limits: this.limits, packetLimits: this.packetLimits };
   }
 
   /** Store one key (merged with any stored version). */
@@ -175,81 +170,83 @@ export class KeyStore {
    * its key; a rejected key does not stop the others.
    */
   ingestMany(list: readonly (readonly Packet[])[]): IngestResult[] {
-    const prepared: (Prepared | IngestResult)[] = list.map((packets) => {
-      try {
-        return this.prepare(packets);
-      } catch (e) {
-        return rejected(e);
-      }
-    });
+    return this.commit(list.map((packets) => prepareKey(packets, this.prepareOptions)));
+  }
+
+  /**
+   * Write prepared keys (from prepareKey, or a PreparePool with this store's prepareOptions) in
+   * one transaction: each is merged with its stored version and written with its indexes and a
+   * change-log entry, or reported unchanged or rejected.
+   */
+  commit(prepared: readonly (PreparedKey | Rejection)[]): IngestResult[] {
     return this.env.transactionSync(() =>
       prepared.map((p) => {
-        const r = 'key' in p ? this.tryWrite(p.key) : p;
+        let r: IngestResult;
+        if (isRejection(p)) r = p;
+        else {
+          try {
+            r = this.write(revive(p));
+          } catch (e) {
+            r = rejection(e);
+          }
+        }
         if (r.status === 'rejected') this.logger.debug('key rejected', { reason: r.reason, fpr: r.fpr, message: r.message });
         return r;
       }),
     );
   }
 
-  private tryWrite(key: PublicKey): IngestResult {
-    try {
-      return this.write(key);
-    } catch (e) {
-      return rejected(e);
-    }
-  }
-
   /** Inside the write transaction: merge with the stored version and write what changed. */
-  private write(incoming: PublicKey): IngestResult {
-    const fpr = incoming.fingerprint;
-    const fprHex = fpr.toString('hex');
+  private write(incoming: PreparedKey): IngestResult {
+    const fpr = incoming.fpr;
+    const fprHex = hex(fpr);
     const stored = this.keys.get(fpr);
-    let key = incoming;
-    let oldKey: PublicKey | undefined;
+    let next = incoming;
+    let oldTerms: KeyTerms | undefined;
     if (stored) {
-      oldKey = this.parseRecord(stored);
-      if (!samePacket(oldKey.primary, incoming.primary)) {
+      const storedHash = toBuffer(stored.hash);
+      if (storedHash.equals(incoming.hash)) return { status: 'unchanged', fpr: fprHex, hash: hex(storedHash) };
+      const oldKey = this.parseRecord(stored);
+      const newKey = parseKey(splitPackets(incoming.packets, this.packetLimits));
+      if (!samePacket(oldKey.primary, newKey.primary)) {
         return { status: 'rejected', fpr: fprHex, reason: 'fingerprint-collision', message: 'a different primary-key packet is stored under this fingerprint' };
       }
-      key = mergeKeys(oldKey, incoming);
-    }
-    const packets = flattenKey(key);
-    const hash = sksPacketsHash(packets);
-    if (stored && Buffer.from(stored.hash).equals(hash)) {
-      return { status: 'unchanged', fpr: fprHex, hash: hash.toString('hex') };
-    }
-    if (stored) {
-      if (packetCount(key) > this.limits.maxPackets) {
-        return { status: 'rejected', fpr: fprHex, reason: 'too-many-packets', message: `the merged key would have ${packetCount(key)} packets, over the limit of ${this.limits.maxPackets}` };
+      const merged = mergeKeys(oldKey, newKey);
+      if (sksKeyHash(merged).equals(storedHash)) return { status: 'unchanged', fpr: fprHex, hash: hex(storedHash) };
+      const n = packetCount(merged);
+      if (n > this.limits.maxPackets) {
+        return { status: 'rejected', fpr: fprHex, reason: 'too-many-packets', message: `the merged key would have ${n} packets, over the limit of ${this.limits.maxPackets}` };
       }
+      next = describeKey(merged);
+      if (next.packets.length > this.limits.maxKeyBytes) {
+        return { status: 'rejected', fpr: fprHex, reason: 'key-too-large', message: `the merged key would have ${next.packets.length} bytes, over the limit of ${this.limits.maxKeyBytes}` };
+      }
+      oldTerms = keyTerms(oldKey, stored.validity);
     }
-    const bytes = joinPackets(packets);
-    if (bytes.length > this.limits.maxKeyBytes) {
-      return { status: 'rejected', fpr: fprHex, reason: 'key-too-large', message: `the merged key would have ${bytes.length} bytes, over the limit of ${this.limits.maxKeyBytes}` };
-    }
-    const validity = verifySelfSignatures(key);
     const now = this.now();
     const record: KeyRecord = {
       fpr,
-      version: key.version,
-      hash,
-      packets: bytes,
-      created: key.primary.body.length >= 5 ? key.primary.body.readUInt32BE(1) : 0,
+      version: next.version,
+      hash: next.hash,
+      packets: next.packets,
+      created: next.created,
       firstSeen: stored ? stored.firstSeen : now,
       modified: now,
-      validity,
+      validity: next.validity,
     };
-    if (stored && oldKey) {
-      this.hashIndex.removeSync(toBuffer(stored.hash));
-      this.putTerms(keyTerms(oldKey, stored.validity), fpr, false);
+    const oldHash = stored ? toBuffer(stored.hash) : undefined;
+    if (oldHash && oldTerms) {
+      this.hashIndex.removeSync(oldHash);
+      this.putTerms(oldTerms, fpr, false);
     }
     this.keys.putSync(fpr, record);
-    this.hashIndex.putSync(hash, fpr);
-    this.putTerms(keyTerms(key, validity), fpr, true);
-    const oldHash = stored ? toBuffer(stored.hash) : undefined;
-    this.appendLog({ time: now, fpr, oldHash, newHash: hash });
-    this.hooks.onKeyChanged?.({ fpr, oldHash, newHash: hash, key, record });
-    return { status: stored ? 'updated' : 'new', fpr: fprHex, hash: hash.toString('hex'), oldHash: oldHash?.toString('hex') };
+    this.hashIndex.putSync(next.hash, fpr);
+    this.putTerms(next.terms, fpr, true);
+    this.appendLog({ time: now, fpr, oldHash, newHash: next.hash });
+    if (this.hooks.onKeyChanged) {
+      this.hooks.onKeyChanged({ fpr, oldHash, newHash: next.hash, key: this.parseRecord(record), record });
+    }
+    return { status: stored ? 'updated' : 'new', fpr: fprHex, hash: hex(next.hash), oldHash: oldHash ? hex(oldHash) : undefined };
   }
 
   private putTerms(terms: KeyTerms, fpr: Buffer, add: boolean) {

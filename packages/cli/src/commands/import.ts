@@ -3,8 +3,9 @@
  * store, through the one write path. Goes on past bad keys; a bad file gets one error line.
  */
 import { SingleBar, Presets } from 'cli-progress';
-import { KeyStore, IngestResult } from '@dkeyserv/db';
-import { Packet } from '@dkeyserv/pgp';
+import { availableParallelism } from 'node:os';
+import { IngestResult, KeyStore, PreparedKey, PreparePool, Rejection } from '@dkeyserv/db';
+import { joinPackets, PgpError } from '@dkeyserv/pgp';
 import { CliError } from '../errors';
 import { InputFile, isKeyringError, listInputs, readKeyFile } from '../input';
 
@@ -20,43 +21,64 @@ export interface ImportSummary {
   seconds: number;
 }
 
-/** keys per write transaction: large enough to amortise the commit, small enough to stay responsive */
-const BATCH = 500;
+/** keys per worker batch and per write transaction */
+const BATCH = 100;
+/** batches being prepared at once: enough to keep every worker busy while the main thread writes */
+const IN_FLIGHT = 4;
 
-export function importFiles(store: KeyStore, args: string[], opts: { progress: boolean; onError: (line: string) => void }): ImportSummary {
+export interface ImportOptions {
+  progress: boolean;
+  onError: (line: string) => void;
+  /** worker threads for parsing and verification (default: one per core) */
+  workers?: number;
+}
+
+export async function importFiles(store: KeyStore, args: string[], opts: ImportOptions): Promise<ImportSummary> {
   const t0 = process.hrtime.bigint();
   const files = listInputs(args);
   const sum: ImportSummary = { files: files.length, failedFiles: 0, keys: 0, new: 0, updated: 0, unchanged: 0, rejected: 0, reasons: new Map(), seconds: 0 };
   const totalBytes = files.reduce((n, f) => n + f.size, 0);
   const bar = opts.progress ? new SingleBar({ format: 'import [{bar}] {percentage}% | {value}/{total} MB | {keys} keys', stream: process.stderr }, Presets.shades_classic) : undefined;
   bar?.start(Math.max(1, Math.round(totalBytes / 1e6)), 0, { keys: 0 });
+  const pool = new PreparePool(opts.workers ?? availableParallelism(), store.prepareOptions);
   let doneBytes = 0;
   const count = (r: IngestResult) => {
     sum.keys++;
     sum[r.status]++;
     if (r.status === 'rejected') sum.reasons.set(r.reason ?? 'unknown', (sum.reasons.get(r.reason ?? 'unknown') ?? 0) + 1);
+    if (sum.keys % 1000 === 0) bar?.update(Math.round(doneBytes / 1e6), { keys: sum.keys });
   };
-  for (const file of files) {
-    try {
-      importFile(store, file, count);
-    } catch (e) {
-      if (!(e instanceof CliError)) throw e;
-      sum.failedFiles++;
-      opts.onError(e.message);
+  try {
+    for (const file of files) {
+      try {
+        await importFile(store, pool, file, count);
+      } catch (e) {
+        if (!(e instanceof CliError)) throw e;
+        sum.failedFiles++;
+        opts.onError(e.message);
+      }
+      doneBytes += file.size;
+      bar?.update(Math.round(doneBytes / 1e6), { keys: sum.keys });
     }
-    doneBytes += file.size;
-    bar?.update(Math.round(doneBytes / 1e6), { keys: sum.keys });
+  } finally {
+    bar?.stop();
+    await pool.close();
   }
-  bar?.stop();
   sum.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   return sum;
 }
 
-function importFile(store: KeyStore, file: InputFile, count: (r: IngestResult) => void) {
-  let batch: Packet[][] = [];
-  const flush = () => {
-    for (const r of store.ingestMany(batch)) count(r);
+/** Read, prepare on the pool and commit one file's keys, in order; keys before a bad spot are kept. */
+async function importFile(store: KeyStore, pool: PreparePool, file: InputFile, count: (r: IngestResult) => void) {
+  const inFlight: Promise<(PreparedKey | Rejection)[]>[] = [];
+  let batch: Buffer[] = [];
+  const commitOldest = async () => {
+    for (const r of store.commit(await inFlight.shift()!)) count(r);
+  };
+  const send = async () => {
+    inFlight.push(pool.prepare(batch));
     batch = [];
+    if (inFlight.length >= IN_FLIGHT) await commitOldest();
   };
   let fileError: string | undefined;
   try {
@@ -66,15 +88,15 @@ function importFile(store: KeyStore, file: InputFile, count: (r: IngestResult) =
         fileError = `${file.path}: byte ${entry.offset}: ${entry.error.message}`;
         break;
       }
-      batch.push(entry.packets);
-      if (batch.length >= BATCH) flush();
+      batch.push(joinPackets(entry.packets));
+      if (batch.length >= BATCH) await send();
     }
   } catch (e) {
-    if (e instanceof CliError) throw e;
-    if (e instanceof Error && 'reason' in e) fileError = `${file.path}: ${e.message}`;
+    if (e instanceof PgpError) fileError = `${file.path}: ${e.message}`;
     else throw e;
   } finally {
-    if (batch.length) flush();
+    if (batch.length) inFlight.push(pool.prepare(batch));
+    while (inFlight.length) await commitOldest();
   }
   if (fileError) throw new CliError(fileError);
 }
