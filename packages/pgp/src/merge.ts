@@ -8,20 +8,31 @@ import { KeyStructureError } from './errors';
 import { KeyComponent, PublicKey } from './key';
 import { Packet, samePacket } from './packet';
 
+/**
+ * A cheap bucket for duplicate detection: tag, length and the last bytes of the body (the tail of
+ * a signature or key is its random-looking MPI). Equal packets share a bucket; a bucket is then
+ * checked byte for byte.
+ */
+function bucketOf(p: Packet): string {
+  return p.tag + ':' + p.body.length + ':' + p.body.subarray(Math.max(0, p.body.length - 24)).toString('latin1');
+}
+
+/** Identity of a packet for joining UIDs/subkeys: exact tag and bytes. */
 function packetId(p: Packet): string {
   return p.tag + ':' + p.body.toString('latin1');
 }
 
 function dedupPackets(list: Packet[]): Packet[] {
   if (list.length < 2) return list;
-  const seen = new Set<string>();
+  const buckets = new Map<string, Packet[]>();
   const out: Packet[] = [];
   for (const p of list) {
-    const id = packetId(p);
-    if (!seen.has(id)) {
-      seen.add(id);
-      out.push(p);
-    }
+    const b = bucketOf(p);
+    const seen = buckets.get(b);
+    if (seen === undefined) buckets.set(b, [p]);
+    else if (seen.some((q) => q.body.equals(p.body))) continue;
+    else seen.push(p);
+    out.push(p);
   }
   return out;
 }

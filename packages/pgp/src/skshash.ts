@@ -13,15 +13,18 @@ function comparePackets(a: Packet, b: Packet): number {
 /** SKS key hash of a packet list (order does not matter). */
 export function sksPacketsHash(packets: readonly Packet[]): Buffer {
   const sorted = [...packets].sort(comparePackets);
-  const h = createHash('md5');
-  const hdr = Buffer.alloc(8);
+  // one contiguous buffer and one digest call: far cheaper than an update per packet
+  let size = 0;
+  for (const p of sorted) size += 8 + p.body.length;
+  const buf = Buffer.allocUnsafe(size);
+  let at = 0;
   for (const p of sorted) {
-    hdr.writeUInt32BE(p.tag, 0);
-    hdr.writeUInt32BE(p.body.length, 4);
-    h.update(hdr);
-    h.update(p.body);
+    buf.writeUInt32BE(p.tag, at);
+    buf.writeUInt32BE(p.body.length, at + 4);
+    p.body.copy(buf, at + 8);
+    at += 8 + p.body.length;
   }
-  return h.digest();
+  return createHash('md5').update(buf).digest();
 }
 
 /** SKS key hash of a parsed key: the hash of exactly the packets it stores. */
