@@ -32,7 +32,7 @@ export function buildProgram(): Command {
     .option('-d, --data <dir>', 'data directory', DEFAULT_DATA_DIR)
     .option('--no-progress', 'no progress bar even on a terminal')
     .action(async (files: string[], opts: { data: string; progress: boolean }) => {
-      const store = openStore(opts.data);
+      const store = openStore(opts.data, { bulkLoad: true });
       let failed = false;
       try {
         const summary = await importFiles(store, files, {

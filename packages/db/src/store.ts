@@ -7,7 +7,8 @@
  * entry in one LMDB transaction. Hooks (the recon prefix tree, quorum attestations) run inside that
  * same transaction, so nothing derived from the keys can drift from them.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { Database, open, RootDatabase } from 'lmdb';
 import {
   DEFAULT_KEY_LIMITS,
@@ -57,6 +58,12 @@ export interface KeyStoreOptions {
   readOnly?: boolean;
   /** clock, ms since the epoch (injected for tests) */
   now?: () => number;
+  /**
+   * Bulk load (imports): commits skip fsync and close() syncs once. A killed process loses
+   * nothing committed (the pages are in the OS cache and LMDB stays consistent); a power failure
+   * during the load may lose recent commits, and re-running the import restores them.
+   */
+  bulkLoad?: boolean;
 }
 
 export type IngestStatus = 'new' | 'updated' | 'unchanged' | 'rejected';
@@ -106,6 +113,8 @@ export class KeyStore {
   private readonly logger: Logger;
   private readonly hooks: KeyStoreHooks;
   private readonly now: () => number;
+  private readonly path: string;
+  private readonly bulkLoad: boolean;
 
   private constructor(opts: KeyStoreOptions) {
     this.policy = opts.policy ?? 'sks';
@@ -114,9 +123,11 @@ export class KeyStore {
     this.logger = opts.logger ?? silentLogger;
     this.hooks = opts.hooks ?? {};
     this.now = opts.now ?? Date.now;
+    this.path = opts.path;
+    this.bulkLoad = (opts.bulkLoad ?? false) && !opts.readOnly;
     if (!opts.readOnly) mkdirSync(opts.path, { recursive: true, mode: 0o700 });
     try {
-      this.env = open({ path: opts.path, maxDbs: 16, readOnly: opts.readOnly, compression: false });
+      this.env = open({ path: opts.path, maxDbs: 16, readOnly: opts.readOnly, compression: false, noSync: opts.bulkLoad ?? false });
     } catch (e) {
       throw new StoreOpenError(`cannot open the key store at ${opts.path}: ${(e as Error).message}`);
     }
@@ -321,5 +332,14 @@ export class KeyStore {
 
   async close(): Promise<void> {
     await this.env.close();
+    if (this.bulkLoad) {
+      // bulk load committed without fsync: make it durable now
+      const fd = openSync(join(this.path, 'data.mdb'), 'r+');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
   }
 }
