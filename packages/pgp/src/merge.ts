@@ -1,8 +1,9 @@
 /**
- * SKS dedup and merge (spec/recon.md §8.2; SKS keyMerge.ml, filters yminsky.dedup and
- * yminsky.merge): duplicate signatures are dropped within one list, repeated UIDs/subkeys are
- * joined with their signature lists. Duplicates in different places are kept. Order is the
- * order of first appearance (the hash does not depend on order).
+ * SKS dedup and merge (SKS keyMerge.ml, filters yminsky.dedup and yminsky.merge): duplicate
+ * direct-key signatures are dropped, repeated UIDs/subkeys are joined and only then their
+ * signature lists de-duplicated. Duplicates in different places are kept. Order is the order of
+ * first appearance (the hash does not depend on order). Note: spec/recon.md §8.2 says duplicates
+ * are dropped "within the same list"; real SKS keeps them under a UID or subkey that occurs once.
  */
 import { KeyStructureError } from './errors';
 import { KeyComponent, PublicKey } from './key';
@@ -37,20 +38,28 @@ function dedupPackets(list: Packet[]): Packet[] {
   return out;
 }
 
+/**
+ * Join repeated UIDs/subkeys. As in SKS (keyMerge.ml dedup_sigpairs / merge_sigpairs), a
+ * component's signature list is de-duplicated only when the component occurs more than once;
+ * a component that occurs once keeps its list as it is, duplicate signatures included
+ * (verified against sks 1.1.6: it stores and hashes such duplicates).
+ */
 function dedupComponents(list: KeyComponent[]): KeyComponent[] {
-  const byId = new Map<string, KeyComponent>();
+  const byId = new Map<string, { c: KeyComponent; repeated: boolean }>();
   const out: KeyComponent[] = [];
   for (const c of list) {
     const id = packetId(c.packet);
     const prev = byId.get(id);
-    if (prev) prev.sigs.push(...c.sigs);
-    else {
-      const copy = { packet: c.packet, sigs: [...c.sigs] };
-      byId.set(id, copy);
-      out.push(copy);
+    if (prev) {
+      prev.c.sigs.push(...c.sigs);
+      prev.repeated = true;
+    } else {
+      const entry = { c: { packet: c.packet, sigs: [...c.sigs] }, repeated: false };
+      byId.set(id, entry);
+      out.push(entry.c);
     }
   }
-  for (const c of out) c.sigs = dedupPackets(c.sigs);
+  for (const { c, repeated } of byId.values()) if (repeated) c.sigs = dedupPackets(c.sigs);
   return out;
 }
 

@@ -41,6 +41,15 @@ describe('key structure, dedup and merge (SKS yminsky.dedup / yminsky.merge)', (
     expect(sksKeyHash(k2).equals(sksKeyHash(key))).toBe(true);
   });
 
+  test('a UID that occurs once keeps a duplicated signature, as SKS stores it', () => {
+    const uid = key.uids[0];
+    const doubledSig = [key.primary, ...key.directSigs, uid.packet, ...uid.sigs, uid.sigs[0]];
+    const k = normalizeKey(doubledSig);
+    expect(k.uids[0].sigs).toHaveLength(uid.sigs.length + 1);
+    // once the UID repeats (here: a merge with the stored version), the list is de-duplicated
+    expect(mergeKeys(k, k).uids[0].sigs).toHaveLength(uid.sigs.length);
+  });
+
   test('the same signature under two different UIDs is kept in both places (SKS keeps it)', () => {
     const extraUid = encodePacket(13, Buffer.from('Someone Else <else@example.org>'));
     const sig = key.uids[0].sigs[0];
