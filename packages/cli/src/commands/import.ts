@@ -2,7 +2,6 @@
  * `dkeyserv import FILE|DIR...`: SKS dump files, binary keyrings and armored files into the
  * store, through the one write path. Goes on past bad keys; a bad file gets one error line.
  */
-import { SingleBar, Presets } from 'cli-progress';
 import { availableParallelism } from 'node:os';
 import { IngestResult, KeyStore, PreparedKey, PreparePool, Rejection } from '@dkeyserv/db';
 import { joinPackets, PgpError } from '@dkeyserv/pgp';
@@ -38,7 +37,7 @@ export async function importFiles(store: KeyStore, args: string[], opts: ImportO
   const files = listInputs(args);
   const sum: ImportSummary = { files: files.length, failedFiles: 0, keys: 0, new: 0, updated: 0, unchanged: 0, rejected: 0, reasons: new Map(), seconds: 0 };
   const totalBytes = files.reduce((n, f) => n + f.size, 0);
-  const bar = opts.progress ? new SingleBar({ format: 'import [{bar}] {percentage}% | {value}/{total} MB | {keys} keys', stream: process.stderr }, Presets.shades_classic) : undefined;
+  const bar = opts.progress ? progressBar() : undefined;
   bar?.start(Math.max(1, Math.round(totalBytes / 1e6)), 0, { keys: 0 });
   const pool = new PreparePool(opts.workers ?? availableParallelism(), store.prepareOptions);
   let doneBytes = 0;
@@ -99,6 +98,13 @@ async function importFile(store: KeyStore, pool: PreparePool, file: InputFile, c
     while (inFlight.length) await commitOldest();
   }
   if (fileError) throw new CliError(fileError);
+}
+
+/** cli-progress, loaded only when a terminal will show it */
+function progressBar() {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SingleBar, Presets } = require('cli-progress') as typeof import('cli-progress');
+  return new SingleBar({ format: 'import [{bar}] {percentage}% | {value}/{total} MB | {keys} keys', stream: process.stderr }, Presets.shades_classic);
 }
 
 export function formatSummary(s: ImportSummary): string {
