@@ -1,0 +1,208 @@
+/**
+ * Public-key packet bodies (RFC 9580 §5.5.2, RFC 4880 §5.5.2 for v3) as node:crypto KeyObjects,
+ * for verifying signatures. RSA goes through JWK; DSA and ECDSA through a hand-built DER
+ * SubjectPublicKeyInfo (RFC 5280 §4.1, RFC 3279 §2.3.2, RFC 5480 §2); Ed25519/Ed448 through the
+ * RFC 8410 SPKI.
+ */
+import { createPublicKey, KeyObject } from 'node:crypto';
+import { PacketError, PgpError } from '../errors';
+import { readMpi } from '../fingerprint';
+import { PubkeyAlgo } from '../signature';
+
+/** A key this package cannot verify with: unknown algorithm or curve. */
+export class UnsupportedAlgorithmError extends PgpError {}
+
+export interface VerifyingKey {
+  /** public-key algorithm ID of the key packet */
+  algo: number;
+  key: KeyObject;
+  /**
+   * Octets of one signature component: the RSA modulus length, the DSA subgroup (q) length,
+   * the ECDSA curve order length, or 32/57 for Ed25519/Ed448 (half of R‖S).
+   */
+  size: number;
+}
+
+interface Curve {
+  /** for messages */
+  name: string;
+  /** octets of the curve order */
+  size: number;
+}
+
+/** ECDSA curves (RFC 9580 §9.2), keyed by the hex of the OID body as OpenPGP stores it. */
+const ECDSA_CURVES: Partial<Record<string, Curve>> = {
+  '2a8648ce3d030107': { name: 'NIST P-256', size: 32 }, // 1.2.840.10045.3.1.7
+  '2b81040022': { name: 'NIST P-384', size: 48 }, // 1.3.132.0.34
+  '2b81040023': { name: 'NIST P-521', size: 66 }, // 1.3.132.0.35
+  '2b2403030208010107': { name: 'brainpoolP256r1', size: 32 }, // 1.3.36.3.3.2.8.1.1.7
+  '2b240303020801010b': { name: 'brainpoolP384r1', size: 48 }, // 1.3.36.3.3.2.8.1.1.11
+  '2b240303020801010d': { name: 'brainpoolP512r1', size: 64 }, // 1.3.36.3.3.2.8.1.1.13
+  '2b8104000a': { name: 'secp256k1', size: 32 }, // 1.3.132.0.10
+};
+
+/** Ed25519 as EdDSALegacy names it (RFC 9580 §9.2): 1.3.6.1.4.1.11591.15.1 */
+const LEGACY_ED25519_OID = '2b06010401da470f01';
+
+const OID_EC_PUBLIC_KEY = Buffer.from('2a8648ce3d0201', 'hex'); // 1.2.840.10045.2.1
+const OID_DSA = Buffer.from('2a8648ce380401', 'hex'); // 1.2.840.10040.4.1
+const OID_ED25519 = Buffer.from('2b6570', 'hex'); // 1.3.101.112
+const OID_ED448 = Buffer.from('2b6571', 'hex'); // 1.3.101.113
+
+/** Algorithms that only encrypt (RFC 9580 §9.1): no signature can be made with them. */
+const ENCRYPT_ONLY = new Set<number>([PubkeyAlgo.RsaEncryptOnly, PubkeyAlgo.Elgamal, PubkeyAlgo.Ecdh, PubkeyAlgo.X25519, PubkeyAlgo.X448]);
+
+/**
+ * The verifying key of a public-key or public-subkey packet body. Returns null for encryption-only
+ * algorithms; throws UnsupportedAlgorithmError for algorithms or curves node:crypto cannot verify
+ * with, and PacketError for malformed key material.
+ */
+export function verifyingKey(body: Buffer): VerifyingKey | null {
+  const { algo, material } = keyMaterial(body);
+  if (ENCRYPT_ONLY.has(algo)) return null;
+  switch (algo) {
+    case PubkeyAlgo.RsaEncryptSign:
+    case PubkeyAlgo.RsaSignOnly:
+      return rsaKey(algo, material);
+    case PubkeyAlgo.Dsa:
+      return dsaKey(material);
+    case PubkeyAlgo.Ecdsa:
+      return ecdsaKey(material);
+    case PubkeyAlgo.EdDsaLegacy:
+      return legacyEdDsaKey(material);
+    case PubkeyAlgo.Ed25519:
+      return nativeEdKey(algo, material, 32, OID_ED25519);
+    case PubkeyAlgo.Ed448:
+      return nativeEdKey(algo, material, 57, OID_ED448);
+    default:
+      throw new UnsupportedAlgorithmError('unsupported-algorithm', `public-key algorithm ${algo} cannot be verified`);
+  }
+}
+
+/** Split a key packet body into its algorithm and algorithm-specific material (RFC 9580 §5.5.2). */
+function keyMaterial(body: Buffer): { algo: number; material: Buffer } {
+  const version = body.length > 0 ? body[0] : -1;
+  switch (version) {
+    case 2:
+    case 3: // version, created(4), validity days(2), algorithm
+      if (body.length < 8) break;
+      return { algo: body[7], material: body.subarray(8) };
+    case 4: // version, created(4), algorithm
+      if (body.length < 6) break;
+      return { algo: body[5], material: body.subarray(6) };
+    case 5:
+    case 6: {
+      // version, created(4), algorithm, material length(4)
+      if (body.length < 10) break;
+      const len = body.readUInt32BE(6);
+      if (len > body.length - 10) throw new PacketError('truncated', 'key material overruns the key packet');
+      return { algo: body[5], material: body.subarray(10, 10 + len) };
+    }
+    default:
+      throw new PacketError('unknown-key-version', `unknown key packet version ${version}`);
+  }
+  throw new PacketError('truncated', 'truncated key packet');
+}
+
+function load(algo: number, make: () => KeyObject, size: number): VerifyingKey {
+  try {
+    return { algo, key: make(), size };
+  } catch (e) {
+    // OpenSSL refuses the material (a point off the curve, a zero modulus, ...)
+    throw new PacketError('bad-key-material', `algorithm ${algo} key rejected: ${(e as Error).message}`);
+  }
+}
+
+/** RFC 9580 §5.5.5.1: MPI n, MPI e. */
+function rsaKey(algo: number, m: Buffer): VerifyingKey {
+  const n = readMpi(m, 0);
+  const e = readMpi(m, n.next);
+  const modulus = stripZeros(n.value);
+  if (modulus.length === 0) throw new PacketError('bad-key-material', 'RSA modulus is zero');
+  return load(
+    algo,
+    () => createPublicKey({ key: { kty: 'RSA', n: modulus.toString('base64url'), e: stripZeros(e.value).toString('base64url') }, format: 'jwk' }),
+    modulus.length,
+  );
+}
+
+/** RFC 9580 §5.5.5.2: MPIs p, q, g, y → Dss-Parms and the INTEGER y (RFC 3279 §2.3.2). */
+function dsaKey(m: Buffer): VerifyingKey {
+  const p = readMpi(m, 0);
+  const q = readMpi(m, p.next);
+  const g = readMpi(m, q.next);
+  const y = readMpi(m, g.next);
+  const qLen = stripZeros(q.value).length;
+  if (qLen === 0) throw new PacketError('bad-key-material', 'DSA q is zero');
+  const params = der(0x30, derInteger(p.value), derInteger(q.value), derInteger(g.value));
+  const spki = der(0x30, der(0x30, der(0x06, OID_DSA), params), derBitString(derInteger(y.value)));
+  return load(PubkeyAlgo.Dsa, () => createPublicKey({ key: spki, format: 'der', type: 'spki' }), qLen);
+}
+
+/** The curve OID field (RFC 9580 §5.5.5.3): one length octet (not 0 or 0xFF), then the OID body. */
+function readCurveOid(m: Buffer): { oid: Buffer; next: number } {
+  if (m.length < 1) throw new PacketError('truncated', 'missing curve OID');
+  const len = m[0];
+  if (len === 0 || len === 0xff || len + 1 > m.length) throw new PacketError('bad-key-material', 'bad curve OID length');
+  return { oid: m.subarray(1, 1 + len), next: 1 + len };
+}
+
+/** RFC 9580 §5.5.5.3: curve OID, MPI point (SEC1 encoding) → RFC 5480 SPKI. */
+function ecdsaKey(m: Buffer): VerifyingKey {
+  const { oid, next } = readCurveOid(m);
+  const curve = ECDSA_CURVES[oid.toString('hex')];
+  if (!curve) throw new UnsupportedAlgorithmError('unsupported-curve', `ECDSA curve OID ${oid.toString('hex')} is not supported`);
+  const point = readMpi(m, next).value;
+  const spki = der(0x30, der(0x30, der(0x06, OID_EC_PUBLIC_KEY), der(0x06, oid)), derBitString(point));
+  return load(PubkeyAlgo.Ecdsa, () => createPublicKey({ key: spki, format: 'der', type: 'spki' }), curve.size);
+}
+
+/** RFC 9580 §5.5.5.5: curve OID (Ed25519 only here), MPI of 0x40 ‖ 32-octet native key. */
+function legacyEdDsaKey(m: Buffer): VerifyingKey {
+  const { oid, next } = readCurveOid(m);
+  if (oid.toString('hex') !== LEGACY_ED25519_OID) {
+    throw new UnsupportedAlgorithmError('unsupported-curve', `EdDSALegacy curve OID ${oid.toString('hex')} is not supported`);
+  }
+  const point = readMpi(m, next).value;
+  if (point.length !== 33 || point[0] !== 0x40) throw new PacketError('bad-key-material', 'EdDSALegacy point is not 0x40 ‖ 32 octets');
+  return nativeEdKey(PubkeyAlgo.EdDsaLegacy, point.subarray(1), 32, OID_ED25519);
+}
+
+/** RFC 9580 §5.5.5.9/§5.5.5.10: the native key; RFC 8410 §4 SPKI. */
+function nativeEdKey(algo: number, m: Buffer, len: number, oid: Buffer): VerifyingKey {
+  if (m.length !== len) throw new PacketError('bad-key-material', `algorithm ${algo} key is ${m.length} octets, expected ${len}`);
+  const spki = der(0x30, der(0x30, der(0x06, oid)), derBitString(m));
+  return load(algo, () => createPublicKey({ key: spki, format: 'der', type: 'spki' }), len);
+}
+
+function stripZeros(b: Buffer): Buffer {
+  let i = 0;
+  while (i < b.length && b[i] === 0) i++;
+  return b.subarray(i);
+}
+
+/** A DER TLV (X.690 §8.1) with definite length. */
+function der(tag: number, ...content: Buffer[]): Buffer {
+  let len = 0;
+  for (const c of content) len += c.length;
+  let hdr: Buffer;
+  if (len < 0x80) hdr = Buffer.from([tag, len]);
+  else {
+    const bytes: number[] = [];
+    for (let n = len; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
+    hdr = Buffer.from([tag, 0x80 | bytes.length, ...bytes]);
+  }
+  return Buffer.concat([hdr, ...content]);
+}
+
+/** A non-negative INTEGER from big-endian magnitude octets (X.690 §8.3). */
+function derInteger(magnitude: Buffer): Buffer {
+  const v = stripZeros(magnitude);
+  if (v.length === 0) return Buffer.from([0x02, 0x01, 0x00]);
+  return v[0] & 0x80 ? der(0x02, Buffer.from([0]), v) : der(0x02, v);
+}
+
+/** A BIT STRING with no unused bits (X.690 §8.6). */
+function derBitString(content: Buffer): Buffer {
+  return der(0x03, Buffer.from([0]), content);
+}
