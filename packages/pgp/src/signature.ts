@@ -304,38 +304,22 @@ export function isIssuedBy(body: Buffer, keyId: Buffer, fingerprint: Buffer): bo
     if (e instanceof PacketError) return true;
     throw e;
   }
-  // offsets of the chosen issuer fingerprint / key ID data: hashed first, the last one within it;
-  // an inline walk (see walkSubpackets), since this runs on every third-party certification
+  // offsets of the chosen issuer fingerprint / key ID data: hashed first, the last one within it
   let fp = -1;
   let fpEnd = -1;
   let kid = -1;
-  for (let area = 0; area < 2; area++) {
-    const hashed = area === 0;
-    const end = hashed ? a.hashedEnd : a.unhashedEnd;
-    let p = hashed ? a.hashedStart : a.unhashedStart;
-    while (p < end) {
-      const b0 = body[p];
-      let len: number;
-      if (b0 < 192) {
-        len = b0;
-        p += 1;
-      } else if (b0 < 255) {
-        if (p + 2 > end) return true;
-        len = ((b0 - 192) << 8) + body[p + 1] + 192;
-        p += 2;
-      } else {
-        if (p + 5 > end) return true;
-        len = body.readUInt32BE(p + 1);
-        p += 5;
-      }
-      if (len < 1 || len > end - p) return true;
-      const type = body[p] & 0x7f;
-      if (type === SubpacketType.IssuerFingerprint && len >= 3 && (hashed || fp < 0)) {
-        fp = p + 2;
-        fpEnd = p + len;
-      } else if (type === SubpacketType.Issuer && len === 9 && (hashed || kid < 0)) kid = p + 1;
-      p += len;
-    }
+  const visit = (hashed: boolean) => (type: number, at: number, end: number) => {
+    if (type === SubpacketType.IssuerFingerprint && end - at >= 2 && (hashed || fp < 0)) {
+      fp = at + 1;
+      fpEnd = end;
+    } else if (type === SubpacketType.Issuer && end - at === 8 && (hashed || kid < 0)) kid = at;
+  };
+  try {
+    walkSubpackets(body, a.hashedStart, a.hashedEnd, visit(true));
+    walkSubpackets(body, a.unhashedStart, a.unhashedEnd, visit(false));
+  } catch (e) {
+    if (e instanceof PacketError) return true;
+    throw e;
   }
   if (fp >= 0) return fpEnd - fp === fingerprint.length && sameBytes(body, fp, fingerprint, fingerprint.length);
   if (kid >= 0) return sameBytes(body, kid, keyId, 8);
