@@ -21,9 +21,9 @@ export interface ImportSummary {
 }
 
 /** keys per worker batch and per write transaction */
-const BATCH = 100;
+const BATCH = 25;
 /** batches being prepared at once: enough to keep every worker busy while the main thread writes */
-const IN_FLIGHT = 4;
+const IN_FLIGHT = 8;
 
 export interface ImportOptions {
   progress: boolean;
