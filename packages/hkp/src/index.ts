@@ -1,0 +1,4 @@
+/**
+ * @dkeyserv/hkp — the HKP server of dkeyserv (koa).
+ */
+export * from './errors';
