@@ -11,6 +11,11 @@ import { writeHashes } from './commands/hashes';
 import { writeDump } from './commands/dump';
 import { formatFsck } from './commands/fsck';
 import { DEFAULT_DATA_DIR, openStore } from './store';
+import { loadConfig, parseHostPort } from './config';
+import { serve } from './commands/serve';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION: string = require('../package.json').version;
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -21,7 +26,7 @@ function positiveInt(value: string): number {
 export function buildProgram(): Command {
   const program = new Command('dkeyserv')
     .description('OpenPGP keyserver: HKP, SKS reconciliation, SKS dumps, quorum attestations')
-    .version(require('../package.json').version)
+    .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
 
@@ -92,6 +97,24 @@ export function buildProgram(): Command {
         await store.close();
       }
     });
+
+  for (const [name, description] of [
+    ['serve', 'serve HKP on the key store (and, with the recon issue, SKS reconciliation)'],
+    ['db', 'serve HKP only (the SKS-style database process)'],
+  ] as const) {
+    program
+      .command(name)
+      .description(description)
+      .option('-d, --data <dir>', 'data directory (default ./data, or `data` in the config file)')
+      .option('-c, --config <file>', 'TOML configuration file')
+      .option('--hkp <host:port>', 'HKP listen address (default 127.0.0.1:11371)')
+      .action(async (opts: { data?: string; config?: string; hkp?: string }) => {
+        const config = loadConfig(opts.config);
+        if (opts.data) config.data = opts.data;
+        if (opts.hkp) config.hkp.listen = parseHostPort(opts.hkp, '--hkp');
+        await serve(config, VERSION);
+      });
+  }
 
   return program;
 }

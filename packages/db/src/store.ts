@@ -325,6 +325,11 @@ export class KeyStore {
     for (const { key, value } of this.log.getRange({ start: since + 1 })) yield [key, value];
   }
 
+  /** Change-log entries, newest first. */
+  *recentChanges(): Generator<[number, ChangeLogEntry]> {
+    for (const { key, value } of this.log.getRange({ reverse: true })) yield [key, value];
+  }
+
   /** Raw access for the consistency checker (fsck.ts). */
   internals() {
     return { keys: this.keys, hashIndex: this.hashIndex, indexes: this.indexes, log: this.log, meta: this.meta };

@@ -27,3 +27,4 @@ export * from './skshash';
 export * from './merge';
 export * from './policy';
 export * from './uid';
+export * from './keyinfo';

@@ -1,0 +1,105 @@
+/**
+ * The configuration file (DESIGN.md §4): one TOML file, every key optional, CLI flags override
+ * it. Unknown keys are errors (a typo must not silently fall back to a default).
+ *
+ *   data = "./data"            hostname = "keys.example.org"   nodename = "dkeyserv"   contact = ""
+ *   [hkp]        listen = "127.0.0.1:11371"  maxBodyBytes = 5242880  maxResults = 500
+ *   [hkp.rateLimit]  requests = 600  uploads = 30  windowSeconds = 60
+ *   [limits]     maxPackets = 20000  maxKeyBytes = 8388608
+ */
+import { readFileSync } from 'node:fs';
+import { CliError } from './errors';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface Config {
+  data: string;
+  hostname: string;
+  nodename: string;
+  contact: string;
+  hkp: {
+    listen: HostPort;
+    maxBodyBytes: number;
+    maxResults: number;
+    rateLimit: { requests: number; uploads: number; windowSeconds: number };
+  };
+  limits: { maxPackets: number; maxKeyBytes: number };
+}
+
+export const DEFAULT_CONFIG: Config = {
+  data: './data',
+  hostname: 'localhost',
+  nodename: 'dkeyserv',
+  contact: '',
+  hkp: {
+    listen: { host: '127.0.0.1', port: 11371 },
+    maxBodyBytes: 5 * 1024 * 1024,
+    maxResults: 500,
+    rateLimit: { requests: 600, uploads: 30, windowSeconds: 60 },
+  },
+  limits: { maxPackets: 20_000, maxKeyBytes: 8 * 1024 * 1024 },
+};
+
+export function parseHostPort(value: string, what: string): HostPort {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new CliError(`${what}: expected HOST:PORT, got ${JSON.stringify(value)}`);
+  return { host: m[1].replace(/^\[|\]$/g, ''), port };
+}
+
+type Shape = { [k: string]: 'string' | 'int' | 'hostport' | Shape };
+
+const SHAPE: Shape = {
+  data: 'string',
+  hostname: 'string',
+  nodename: 'string',
+  contact: 'string',
+  hkp: { listen: 'hostport', maxBodyBytes: 'int', maxResults: 'int', rateLimit: { requests: 'int', uploads: 'int', windowSeconds: 'int' } },
+  limits: { maxPackets: 'int', maxKeyBytes: 'int' },
+};
+
+/** Read and check a config file; returns the defaults with the file's values applied. */
+export function loadConfig(path: string | undefined): Config {
+  const config: Config = structuredClone(DEFAULT_CONFIG);
+  if (!path) return config;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CliError(`config ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  let parsed: Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    parsed = (require('smol-toml') as typeof import('smol-toml')).parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new CliError(`config ${path}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  apply(config as unknown as Record<string, unknown>, parsed, SHAPE, path, '');
+  return config;
+}
+
+function apply(target: Record<string, unknown>, source: Record<string, unknown>, shape: Shape, file: string, prefix: string) {
+  for (const [k, v] of Object.entries(source)) {
+    const name = prefix + k;
+    const kind = shape[k];
+    if (kind === undefined) throw new CliError(`config ${file}: unknown key ${name}`);
+    if (typeof kind === 'object') {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CliError(`config ${file}: ${name} must be a table`);
+      apply(target[k] as Record<string, unknown>, v as Record<string, unknown>, kind, file, name + '.');
+    } else if (kind === 'string') {
+      if (typeof v !== 'string') throw new CliError(`config ${file}: ${name} must be a string`);
+      target[k] = v;
+    } else if (kind === 'int') {
+      const n = typeof v === 'bigint' ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new CliError(`config ${file}: ${name} must be a whole number ≥ 0`);
+      target[k] = n;
+    } else {
+      if (typeof v !== 'string') throw new CliError(`config ${file}: ${name} must be "HOST:PORT"`);
+      target[k] = parseHostPort(v, `config ${file}: ${name}`);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Prometheus metrics on `/metrics` (prom-client), in a registry of the server's own so several
+ * servers in one process (tests) do not collide. Names follow Hockeypuck's where they exist
+ * (spec/landscape.md §2.1).
+ */
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export class HkpMetrics {
+  readonly registry = new Registry();
+  readonly requestDuration = new Histogram({
+    name: 'dkeyserv_http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['route', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
+  readonly keys = new Counter({
+    name: 'dkeyserv_keys_total',
+    help: 'Keys submitted over HKP, by outcome (new, updated, unchanged, rejected)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'dkeyserv_http_rate_limited_total',
+    help: 'Requests refused with 429',
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+}

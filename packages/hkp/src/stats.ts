@@ -1,0 +1,83 @@
+/**
+ * Server statistics: the JSON of `op=stats&options=mr` with Hockeypuck's field names plus
+ * `numkeys` and `Total` (so network crawlers such as walk_sks list the server, spec/landscape.md
+ * §2.1), and the numbers the HTML stats page shows. Counts come from the change log, cached.
+ */
+import { KeyStore } from '@dkeyserv/db';
+
+export interface ServerIdentity {
+  hostname: string;
+  nodename: string;
+  software: string;
+  version: string;
+  contact?: string;
+  httpAddr: string;
+  reconAddr?: string;
+}
+
+export interface Bucket {
+  Time: string;
+  Inserted: number;
+  Updated: number;
+  Removed: number;
+}
+
+export interface StatsView extends ServerIdentity {
+  now: string;
+  total: number;
+  numkeys: number;
+  Total: number;
+  queryConfig: { selfSignedOnly: boolean; keywordSearchDisabled: boolean; enableInexactMatching: boolean };
+  peers: unknown[];
+  hourly: Bucket[];
+  daily: Bucket[];
+}
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+/** change-log entries scanned at most for the histograms */
+const MAX_SCAN = 200_000;
+
+export class Stats {
+  private cached?: { at: number; view: StatsView };
+
+  constructor(
+    private readonly store: KeyStore,
+    private readonly identity: ServerIdentity,
+    private readonly cacheMs = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  view(): StatsView {
+    const now = this.now();
+    if (this.cached && now - this.cached.at < this.cacheMs) return this.cached.view;
+    const total = this.store.count();
+    const hourly = buckets(now, HOUR, 24);
+    const daily = buckets(now, DAY, 7);
+    let scanned = 0;
+    for (const [, e] of this.store.recentChanges()) {
+      if (e.time < now - 7 * DAY || ++scanned > MAX_SCAN) break;
+      const field = e.oldHash ? 'Updated' : 'Inserted';
+      const h = Math.floor((now - e.time) / HOUR);
+      if (h < 24) hourly[h][field]++;
+      daily[Math.floor((now - e.time) / DAY)][field]++;
+    }
+    const view: StatsView = {
+      ...this.identity,
+      now: new Date(now).toISOString(),
+      total,
+      numkeys: total,
+      Total: total,
+      queryConfig: { selfSignedOnly: true, keywordSearchDisabled: false, enableInexactMatching: true },
+      peers: [],
+      hourly,
+      daily,
+    };
+    this.cached = { at: now, view };
+    return view;
+  }
+}
+
+function buckets(now: number, width: number, n: number): Bucket[] {
+  return Array.from({ length: n }, (_, i) => ({ Time: new Date(now - i * width).toISOString(), Inserted: 0, Updated: 0, Removed: 0 }));
+}
