@@ -325,6 +325,14 @@ export class KeyStore {
     for (const { key, value } of this.log.getRange({ start: since + 1 })) yield [key, value];
   }
 
+  /**
+   * Sequence number of the newest change: it moves on every stored change, so anything derived
+   * from the store (an HTTP response cache) is fresh while it is unchanged.
+   */
+  changeSeq(): number {
+    return (this.meta.get('logSeq') as number | undefined) ?? 0;
+  }
+
   /** Change-log entries, newest first. */
   *recentChanges(): Generator<[number, ChangeLogEntry]> {
     for (const { key, value } of this.log.getRange({ reverse: true })) yield [key, value];

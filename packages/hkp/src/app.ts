@@ -7,6 +7,7 @@ import Koa from 'koa';
 import { KeyStore, Logger } from '@dkeyserv/db';
 import { armor } from '@dkeyserv/pgp';
 import { addKeys, keyEntries, keyMaterial, summarize } from './add';
+import { CachedResponse, ResponseCache } from './cache';
 import { readBody } from './body';
 import { HttpError } from './errors';
 import { encodeHashQueryResponse, parseHashQuery } from './hashquery';
@@ -54,6 +55,7 @@ export function createHkpApp(deps: HkpDeps): Koa {
   const metrics = deps.metrics ?? new HkpMetrics();
   const limiter = new RateLimiter(options.rateLimit);
   const stats = new Stats(store, options.identity);
+  const cache = new ResponseCache();
   const pageCtx: web.PageContext = { nodename: options.identity.nodename, version: options.identity.version };
   const app = new Koa();
   app.proxy = false;
@@ -164,31 +166,62 @@ export function createHkpApp(deps: HkpDeps): Koa {
       }
     }
     const search = q.get('search');
-    const query = parseSearch(search);
     const exact = isOn(q.get('exact'));
+    if (op === 'get' || mr) {
+      // machine answers are cached until the store changes
+      const key = `${op === 'vindex' ? 'index' : op}|${exact ? 1 : 0}|${(search ?? '').trim().toLowerCase()}`;
+      const seq = store.changeSeq();
+      let r = cache.get(key, seq);
+      if (!r) {
+        r = machineLookup(op, search, exact);
+        cache.set(key, seq, r);
+      }
+      ctx.type = r.type;
+      for (const [k, v] of Object.entries(r.headers)) ctx.set(k, v);
+      ctx.body = r.body;
+      return;
+    }
+    html(ctx, web.renderIndexPage(pageCtx, search ?? '', servableViews(search, exact)));
+  }
+
+  function findRecords(search: string | undefined, exact: boolean) {
+    const query = parseSearch(search);
     if (exact && query.kind === 'words') throw new HttpError(404, `no key with exactly the UID ${JSON.stringify(search)}`);
-    const records = resolveQuery(store, query, { maxResults: options.maxResults });
+    return resolveQuery(store, query, { maxResults: options.maxResults });
+  }
+
+  function servableViews(search: string | undefined, exact: boolean): KeyView[] {
+    const views = findRecords(search, exact).map((r) => keyView(store, r)).filter((v) => v.servable);
+    if (views.length === 0) throw new HttpError(404, `no key found for ${JSON.stringify(search)}`);
+    return views;
+  }
+
+  /** `op=get` (armored keys) or `options=mr` index: the response, for the cache. */
+  function machineLookup(op: string, search: string | undefined, exact: boolean): CachedResponse {
     if (op === 'get') {
       // legacy get never serves v6 keys (spec/landscape.md §1.4); only servable material
+      const records = findRecords(search, exact);
       const keys = records.filter((r) => r.version < 5).map((r) => presentedBytes(store, r)).filter((b): b is Buffer => b !== undefined);
       if (keys.length === 0) throw new HttpError(404, `no key found for ${JSON.stringify(search)}`);
-      return sendKeys(ctx, keys, records.length === 1 ? Buffer.from(records[0].fpr).toString('hex').toUpperCase() : 'gpgkey');
+      return keysResponse(keys, records.length === 1 ? Buffer.from(records[0].fpr).toString('hex').toUpperCase() : 'gpgkey');
     }
-    const views: KeyView[] = records.map((r) => keyView(store, r)).filter((v) => v.servable);
-    if (views.length === 0) throw new HttpError(404, `no key found for ${JSON.stringify(search)}`);
-    ctx.set('X-HKP-Results-Count', String(views.length));
-    if (mr) {
-      ctx.type = 'text/plain; charset=utf-8';
-      ctx.body = mrIndex(views);
-    } else html(ctx, web.renderIndexPage(pageCtx, search ?? '', views));
+    const views = servableViews(search, exact);
+    return { type: 'text/plain; charset=utf-8', headers: { 'X-HKP-Results-Count': String(views.length) }, body: Buffer.from(mrIndex(views)) };
+  }
+
+  function keysResponse(keys: Buffer[], name: string): CachedResponse {
+    return {
+      type: 'application/pgp-keys; charset=utf-8',
+      headers: { 'Content-Disposition': `attachment; filename=${name}.asc`, 'Cache-Control': 'no-cache', 'X-HKP-Results-Count': String(keys.length) },
+      body: Buffer.from(armor(Buffer.concat(keys))),
+    };
   }
 
   function sendKeys(ctx: Koa.Context, keys: Buffer[], name: string) {
-    ctx.type = 'application/pgp-keys; charset=utf-8';
-    ctx.set('Content-Disposition', `attachment; filename=${name}.asc`);
-    ctx.set('Cache-Control', 'no-cache');
-    ctx.set('X-HKP-Results-Count', String(keys.length));
-    ctx.body = armor(Buffer.concat(keys));
+    const r = keysResponse(keys, name);
+    ctx.type = r.type;
+    for (const [k, v] of Object.entries(r.headers)) ctx.set(k, v);
+    ctx.body = r.body;
   }
 
   async function add(ctx: Koa.Context) {

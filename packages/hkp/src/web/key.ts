@@ -1,0 +1,58 @@
+/** The key page (`/key/<fingerprint>`): everything stored about one key, and the served key. */
+import { KeyView, SubkeyView, UidView } from '../model';
+import { algorithm, badge, day, escapeHtml, fingerprint, minute, page, PageContext, plural, WITHHELD } from './layout';
+
+export function renderKeyPage(ctx: PageContext, key: KeyView, armored: string | undefined): string {
+  const primary = key.uids.find((u) => u.valid && !u.isAttribute && !u.revoked) ?? key.uids.find((u) => u.valid && !u.isAttribute);
+  const sigs = key.uids.reduce((n, u) => n + u.signatures, 0);
+  const download = `/pks/lookup?op=get&amp;options=mr&amp;search=0x${key.fingerprint}`;
+  const rows: [string, string][] = [
+    ['Fingerprint', fingerprint(key.fingerprint)],
+    ['Key ID', `<code>0x${key.keyId}</code>`],
+    ['Algorithm', `${algorithm(key.algo, key.bits)} (v${key.version} key)`],
+    ['Created', day(key.created)],
+    ['Expires', key.expires ? day(key.expires) : 'never'],
+    ['Status', status(key.revoked, key.expired)],
+    ['User IDs', `${key.uids.filter((u) => u.valid).length} of ${key.uids.length} served · ${plural(sigs, 'signature')} on them in all`],
+    ['SKS hash', `<code class="hash">${key.hash}</code>`],
+    ['First seen', minute(key.firstSeen)],
+    ['Last modified', minute(key.modified)],
+  ];
+  return page(
+    ctx,
+    primary ? `${primary.text} (${key.keyId})` : `Key ${key.keyId}`,
+    `<h1>${primary ? escapeHtml(primary.text) : `Key 0x${key.keyId}`}</h1>
+${armored ? `<p class="actions"><a class="button" href="${download}" download="${key.fingerprint}.asc">Download</a> the key as it is served (armored).</p>` : `<p class="notice">Nothing of this key is served: none of its User IDs has a valid self-signature.</p>`}
+<table class="facts">
+${rows.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v}</td></tr>`).join('\n')}
+</table>
+<h2>User IDs</h2>
+<ul class="uids">
+${key.uids.map(uid).join('\n')}
+</ul>
+<h2>Subkeys</h2>
+${key.subkeys.length ? `<ul class="subkeys">\n${key.subkeys.map(subkey).join('\n')}\n</ul>` : '<p>This key has no subkeys.</p>'}
+${armored ? `<h2>Armored key</h2>\n<pre class="armor" aria-label="armored key">${escapeHtml(armored)}</pre>` : ''}`,
+  );
+}
+
+function status(revoked: boolean, expired: boolean): string {
+  if (!revoked && !expired) return badge('valid');
+  return [revoked ? badge('revoked') : '', expired ? badge('expired') : ''].filter(Boolean).join(' ');
+}
+
+/** A withheld UID is not shown at all: its text was never certified by the key's owner. */
+function uid(u: UidView): string {
+  const sigs = plural(u.signatures, 'signature');
+  if (!u.valid) return `<li class="withheld">${badge('withheld', WITHHELD)} <span class="meta">${sigs}</span></li>`;
+  return `<li><span class="uid">${escapeHtml(u.text)}</span>${u.revoked ? ' ' + badge('revoked') : ''}
+<span class="meta">self-signed ${day(u.created)} · ${sigs}</span></li>`;
+}
+
+function subkey(s: SubkeyView): string {
+  const expiry = s.expires ? `expires ${day(s.expires)}` : 'does not expire';
+  const expired = s.expires !== undefined && s.expires * 1000 < Date.now();
+  const badges = [s.valid ? '' : badge('withheld', WITHHELD), s.revoked ? badge('revoked') : '', s.valid && expired ? badge('expired') : ''].filter(Boolean).join(' ');
+  return `<li${s.valid ? '' : ' class="withheld"'}>${s.fingerprint ? fingerprint(s.fingerprint) : '<em>unreadable subkey</em>'}${badges ? ' ' + badges : ''}
+<span class="meta">${algorithm(s.algo, s.bits)} · created ${day(s.created)} · ${expiry}</span></li>`;
+}

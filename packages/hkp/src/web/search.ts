@@ -1,0 +1,38 @@
+/** The search page (`/`) and the HTML results of `op=index` / `op=vindex`. */
+import { KeyView } from '../model';
+import { algorithm, badge, day, escapeHtml, fingerprint, page, PageContext, plural, searchForm } from './layout';
+
+export function renderSearchPage(ctx: PageContext): string {
+  return page(
+    ctx,
+    'Search',
+    `<h1>Search OpenPGP keys</h1>
+${searchForm()}
+<section aria-labelledby="what">
+<h2 id="what">What you can search for</h2>
+<ul class="hints">
+<li>an <strong>e-mail address</strong>, exactly: <code>security@debian.org</code></li>
+<li><strong>words of a name</strong>, all of which must appear in one key's User IDs: <code>Debian Security</code></li>
+<li>a <strong>key ID or fingerprint</strong> with <code>0x</code>: 8 or 16 hex digits of a key ID, or the 40 (or 64) of a fingerprint, of a primary key or a subkey</li>
+</ul>
+<p>Have a key to publish? <a href="/upload">Upload it</a>.</p>
+</section>`,
+  );
+}
+
+export function renderIndexPage(ctx: PageContext, search: string, keys: readonly KeyView[]): string {
+  const heading = keys.length ? `${plural(keys.length, 'key')} found for “${escapeHtml(search)}”` : `No key found for “${escapeHtml(search)}”`;
+  return page(ctx, `Search results for ${search}`, `${searchForm(search)}\n<h1>${heading}</h1>\n<ol class="results">\n${keys.map(result).join('\n')}\n</ol>`);
+}
+
+function result(k: KeyView): string {
+  const uids = k.uids
+    .filter((u) => u.valid && !u.isAttribute)
+    .map((u) => `<li>${escapeHtml(u.text)}${u.revoked ? ' ' + badge('revoked') : ''}</li>`)
+    .join('');
+  return `<li class="key">
+<p class="summary"><a href="/key/${k.fingerprint}">${fingerprint(k.fingerprint)}</a></p>
+<p class="meta">${algorithm(k.algo, k.bits)} · created ${day(k.created)}${k.revoked ? ' ' + badge('revoked') : ''}${k.expired ? ' ' + badge('expired') : ''}</p>
+<ul class="uids">${uids}</ul>
+</li>`;
+}

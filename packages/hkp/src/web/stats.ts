@@ -1,0 +1,42 @@
+/** The statistics page (`/pks/lookup?op=stats`): who this server is and what it received lately. */
+import { Bucket, StatsView } from '../stats';
+import { escapeHtml, minute, page, PageContext } from './layout';
+
+export function renderStatsPage(ctx: PageContext, stats: StatsView): string {
+  const identity: [string, string | undefined][] = [
+    ['Hostname', stats.hostname],
+    ['Nodename', stats.nodename],
+    ['Software', stats.software],
+    ['Version', stats.version],
+    ['Contact', stats.contact],
+    ['HTTP address', stats.httpAddr],
+    ['Recon address', stats.reconAddr],
+  ];
+  return page(
+    ctx,
+    'Statistics',
+    `<h1>Statistics</h1>
+<table class="facts">
+<caption>Server</caption>
+${identity.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v ? escapeHtml(v) : '—'}</td></tr>`).join('\n')}
+</table>
+<p class="total">Total number of keys: <strong>${stats.total}</strong></p>
+<div class="histograms">
+${histogram('Keys per hour, last 24 hours', stats.hourly)}
+${histogram('Keys per day, last 7 days', stats.daily)}
+</div>
+<p class="meta">As of ${minute(stats.now)}. Also as JSON: <a href="/pks/lookup?op=stats&amp;options=mr">op=stats&amp;options=mr</a>.</p>`,
+  );
+}
+
+/** Buckets newest first, each labelled with the end of its window. */
+function histogram(caption: string, buckets: readonly Bucket[]): string {
+  const rows = buckets.map((b) => `<tr><td><time datetime="${escapeHtml(b.Time)}">${escapeHtml(b.Time.slice(0, 16).replace('T', ' '))}</time></td><td>${b.Inserted}</td><td>${b.Updated}</td></tr>`);
+  return `<table class="histogram">
+<caption>${caption}</caption>
+<thead><tr><th scope="col">Up to (UTC)</th><th scope="col">Inserted</th><th scope="col">Updated</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>`;
+}
