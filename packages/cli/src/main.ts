@@ -10,12 +10,24 @@ import { formatSummary, importFiles } from './commands/import';
 import { writeHashes } from './commands/hashes';
 import { writeDump } from './commands/dump';
 import { formatFsck } from './commands/fsck';
-import { DEFAULT_DATA_DIR, openStore } from './store';
-import { loadConfig, parseHostPort } from './config';
+import { openStore } from './store';
+import { Config, loadConfig, parseHostPort } from './config';
 import { serve } from './commands/serve';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require('../package.json').version;
+
+interface StoreFlags {
+  data?: string;
+  config?: string;
+}
+
+/** The config file's values with the command-line flags over them. */
+function configFrom(opts: StoreFlags): Config {
+  const config = loadConfig(opts.config);
+  if (opts.data) config.data = opts.data;
+  return config;
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -34,10 +46,12 @@ export function buildProgram(): Command {
     .command('import')
     .description('import SKS dump files (*.pgp), binary keyrings and armored key files, or directories of them')
     .argument('<files...>', 'files or directories')
-    .option('-d, --data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('-d, --data <dir>', 'data directory (default ./data, or `data` in the config file)')
+    .option('-c, --config <file>', 'TOML configuration file')
     .option('--no-progress', 'no progress bar even on a terminal')
-    .action(async (files: string[], opts: { data: string; progress: boolean }) => {
-      const store = openStore(opts.data, { bulkLoad: true });
+    .action(async (files: string[], opts: StoreFlags & { progress: boolean }) => {
+      const config = configFrom(opts);
+      const store = openStore(config.data, { bulkLoad: true, limits: config.limits });
       let failed = false;
       try {
         const summary = await importFiles(store, files, {
@@ -57,9 +71,10 @@ export function buildProgram(): Command {
   program
     .command('hashes')
     .description('print every stored SKS key hash, lowercase hex, one per line')
-    .option('-d, --data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (opts: { data: string }) => {
-      const store = openStore(opts.data, { readOnly: true });
+    .option('-d, --data <dir>', 'data directory (default ./data, or `data` in the config file)')
+    .option('-c, --config <file>', 'TOML configuration file')
+    .action(async (opts: StoreFlags) => {
+      const store = openStore(configFrom(opts).data, { readOnly: true });
       try {
         await writeHashes(store, process.stdout);
       } finally {
@@ -71,10 +86,11 @@ export function buildProgram(): Command {
     .command('dump')
     .description('write the store as an SKS dump: OUTDIR/sks-dump-NNNN.pgp and metadata-sks-dump.txt')
     .argument('<outdir>', 'output directory (created if missing)')
-    .option('-d, --data <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .option('-d, --data <dir>', 'data directory (default ./data, or `data` in the config file)')
+    .option('-c, --config <file>', 'TOML configuration file')
     .option('-n, --keys-per-file <n>', 'keys per dump file', positiveInt, 15000)
-    .action(async (outdir: string, opts: { data: string; keysPerFile: number }) => {
-      const store = openStore(opts.data, { readOnly: true });
+    .action(async (outdir: string, opts: StoreFlags & { keysPerFile: number }) => {
+      const store = openStore(configFrom(opts).data, { readOnly: true });
       try {
         const r = writeDump(store, outdir, opts.keysPerFile);
         process.stdout.write(`dump: ${r.keys} keys in ${r.files.length} files in ${outdir}\n`);
@@ -86,9 +102,10 @@ export function buildProgram(): Command {
   program
     .command('fsck')
     .description('check that keys, hashes and indexes agree; exit 1 if they do not')
-    .option('-d, --data <dir>', 'data directory', DEFAULT_DATA_DIR)
-    .action(async (opts: { data: string }) => {
-      const store = openStore(opts.data, { readOnly: true });
+    .option('-d, --data <dir>', 'data directory (default ./data, or `data` in the config file)')
+    .option('-c, --config <file>', 'TOML configuration file')
+    .action(async (opts: StoreFlags) => {
+      const store = openStore(configFrom(opts).data, { readOnly: true });
       try {
         const report = fsck(store);
         process.stdout.write(formatFsck(report));
@@ -108,9 +125,8 @@ export function buildProgram(): Command {
       .option('-d, --data <dir>', 'data directory (default ./data, or `data` in the config file)')
       .option('-c, --config <file>', 'TOML configuration file')
       .option('--hkp <host:port>', 'HKP listen address (default 127.0.0.1:11371)')
-      .action(async (opts: { data?: string; config?: string; hkp?: string }) => {
-        const config = loadConfig(opts.config);
-        if (opts.data) config.data = opts.data;
+      .action(async (opts: StoreFlags & { hkp?: string }) => {
+        const config = configFrom(opts);
         if (opts.hkp) config.hkp.listen = parseHostPort(opts.hkp, '--hkp');
         await serve(config, VERSION);
       });

@@ -44,6 +44,15 @@ describe('dkeyserv serve', () => {
     expect(child.exitCode).toBe(0);
   });
 
+  test('[limits] in the config file bind import too', () => {
+    const cfg = join(dir, 'limits.toml');
+    writeFileSync(cfg, `data = "${join(dir, 'limited')}"\n[limits]\nmaxPackets = 10\n`);
+    const r = dks(['import', '--config', cfg, '/usr/share/keyrings/debian-role-keys.gpg']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/rejected: too-many-packets: [1-6]/);
+    expect(dks(['hashes', '--config', cfg]).stdout.trim().split('\n').filter(Boolean).length).toBeLessThan(6);
+  });
+
   test('a port in use is one line and exit 1', async () => {
     const { port, server } = await freePort();
     try {
