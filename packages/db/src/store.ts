@@ -338,6 +338,20 @@ export class KeyStore {
     for (const { key, value } of this.log.getRange({ reverse: true })) yield [key, value];
   }
 
+  /**
+   * A named binary database of another package in this store's LMDB environment (the recon
+   * prefix tree, quorum attestations). Written from a hook, it joins the key's transaction, so it
+   * can never disagree with the keys (DESIGN.md §2).
+   */
+  openDatabase(name: string): Database<Buffer, Buffer> {
+    return this.env.openDB<Buffer, Buffer>({ name: `ext-${name}`, keyEncoding: 'binary', encoding: 'binary' });
+  }
+
+  /** Run `fn` in one write transaction of the environment (writers other than ingest: pbuild). */
+  transaction<T>(fn: () => T): T {
+    return this.env.transactionSync(fn);
+  }
+
   /** Raw access for the consistency checker (fsck.ts). */
   internals() {
     return { keys: this.keys, hashIndex: this.hashIndex, indexes: this.indexes, log: this.log, meta: this.meta };

@@ -22,7 +22,7 @@ export function renderKeyPage(ctx: PageContext, key: KeyView, armored: string | 
     ctx,
     primary ? `${primary.text} (${key.keyId})` : `Key ${key.keyId}`,
     `<h1>${primary ? escapeHtml(primary.text) : `Key 0x${key.keyId}`}</h1>
-${armored ? `<p class="actions"><a class="button" href="${download}" download="${key.fingerprint}.asc">Download</a> the key as it is served (armored).</p>` : `<p class="notice">Nothing of this key is served: none of its User IDs has a valid self-signature.</p>`}
+${armored ? `<p class="actions"><a class="button" href="${download}" download="${key.fingerprint}.asc">Download</a> <span class="meta">armored, as this server serves it</span></p>` : `<p class="notice">Nothing of this key is served: none of its User IDs has a valid self-signature.</p>`}
 <table class="facts">
 ${rows.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v}</td></tr>`).join('\n')}
 </table>

@@ -11,8 +11,8 @@ ${searchForm()}
 <section aria-labelledby="what">
 <h2 id="what">What you can search for</h2>
 <ul class="hints">
-<li>an <strong>e-mail address</strong>, exactly: <code>security@debian.org</code></li>
-<li><strong>words of a name</strong>, all of which must appear in one key's User IDs: <code>Debian Security</code></li>
+<li>an <strong>e-mail address</strong>, exactly: <code>alice@example.org</code></li>
+<li><strong>words of a name</strong>, all of which must appear in one key's User IDs: <code>Alice Example</code></li>
 <li>a <strong>key ID or fingerprint</strong> with <code>0x</code>: 8 or 16 hex digits of a key ID, or the 40 (or 64) of a fingerprint, of a primary key or a subkey</li>
 </ul>
 <p>Have a key to publish? <a href="/upload">Upload it</a>.</p>

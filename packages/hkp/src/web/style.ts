@@ -15,6 +15,8 @@ code,pre{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;fo
 .fpr,.hash{overflow-wrap:anywhere;word-break:break-word}
 pre.armor{white-space:pre;overflow-x:auto;background:#f1f3f5;border:1px solid #dde1e6;padding:.75rem;font-size:.8rem;line-height:1.35}
 label{display:block;font-weight:600;margin-bottom:.25rem}
+form.search{margin-bottom:1.25rem}
+.actions{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem .75rem}
 .row{display:flex;gap:.5rem}
 input[type=search]{flex:1;min-width:0}
 input,textarea,button{font:inherit;padding:.5rem .6rem;border:1px solid #9aa3ad;border-radius:4px}
@@ -43,9 +45,9 @@ caption{text-align:left;font-weight:600;padding:.25rem 0}
 th,td{text-align:left;vertical-align:top;padding:.3rem .75rem .3rem 0;border-bottom:1px solid #eceff2}
 table.facts{width:100%}
 table.facts th{width:9rem;font-weight:600;white-space:nowrap}
-.histograms{display:flex;flex-wrap:wrap;gap:0 2.5rem}
+.histograms{display:flex;flex-wrap:wrap;align-items:flex-start;gap:0 2.5rem}
 table.histogram td+td,table.histogram th+th{text-align:right}
 .upload-lines li{margin:.3rem 0;overflow-wrap:anywhere}
 li.rejected{color:#8a1c14}
-@media (max-width:30rem){main{padding:.75rem}table.facts th{width:auto;white-space:normal}h1{font-size:1.3rem}}
+@media (max-width:30rem){main{padding:.75rem}pre.armor{white-space:pre-wrap;word-break:break-all}table.facts th{width:auto;white-space:normal}h1{font-size:1.3rem}}
 `;

@@ -1,0 +1,163 @@
+/**
+ * The web pages in a real browser: headless Debian Chromium driven by playwright-core against
+ * the HKP app on 127.0.0.1 over a temp store holding debian-role-keys. Search, open a key,
+ * download it, look at it on a phone, upload a new key and find it. Every step leaves a PNG in
+ * test-output/screenshots/ at the repo root.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as openpgp from 'openpgp';
+import { BrowserContext, chromium, Page } from 'playwright-core';
+import { KeyStore, silentLogger } from '@dkeyserv/db';
+import { dearmor, isKeyringError, keyIdentity, splitKeyring, splitPackets } from '@dkeyserv/pgp';
+import { createHkpApp, DEFAULT_HKP_OPTIONS, listen, RunningServer } from '@dkeyserv/hkp';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = resolve(__dirname, '../../../test-output/screenshots');
+const SECURITY = '0D59D2B15144766A14D241C66BAF400B05C3E651'; // security@debian.org, in debian-role-keys
+
+describe('web pages in headless Chromium', () => {
+  let dir: string;
+  let store: KeyStore | undefined;
+  let server: RunningServer | undefined;
+  let browser: BrowserContext | undefined;
+  let page: Page;
+  let base: string;
+
+  const shot = (name: string, p = page) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+    mkdirSync(SHOTS, { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), 'dks-chromium-'));
+    store = KeyStore.open({ path: join(dir, 'db') });
+    store.ingestMany(
+      [...splitKeyring(readFileSync('/usr/share/keyrings/debian-role-keys.gpg'))].map((e) => {
+        if (isKeyringError(e)) throw e.error;
+        return e.packets;
+      }),
+    );
+    const app = createHkpApp({
+      store,
+      logger: silentLogger,
+      options: {
+        ...DEFAULT_HKP_OPTIONS,
+        rateLimit: { requests: 0, uploads: 0, windowSeconds: 60 },
+        identity: { hostname: 'keys.test', nodename: 'dkeyserv test node', software: 'dkeyserv', version: '0.1.0', contact: '0x6BAF400B05C3E651', httpAddr: '127.0.0.1:0' },
+      },
+    });
+    server = await listen(app, { host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${server.port}`;
+    // a fresh profile; nothing but loopback is reachable, so no background traffic either
+    browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      acceptDownloads: true,
+      downloadsPath: join(dir, 'downloads'),
+      viewport: { width: 1280, height: 800 },
+    });
+    browser.setDefaultTimeout(15_000);
+    page = browser.pages()[0] ?? (await browser.newPage());
+  });
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.close();
+    await store?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function search(text: string) {
+    await page.goto(base + '/');
+    await page.getByLabel('Search keys').fill(text);
+    await Promise.all([page.waitForURL(/\/pks\/lookup\?/), page.getByRole('button', { name: 'Search' }).click()]);
+  }
+
+  test('search by e-mail and open the key page', async () => {
+    await page.goto(base + '/');
+    expect(await page.locator('h1').innerText()).toBe('Search OpenPGP keys');
+    expect(await page.title()).toBe('Search — dkeyserv test node');
+    expect(await page.locator('main').innerText()).toContain('What you can search for');
+    await shot('01-search');
+
+    await search('security@debian.org');
+    expect(await page.locator('h1').innerText()).toBe('1 key found for “security@debian.org”');
+    expect(await page.locator('ol.results').innerText()).toContain('Debian Security Team <team@security.debian.org>');
+    await shot('02-results');
+
+    await Promise.all([page.waitForURL(`${base}/key/${SECURITY}`), page.locator(`a[href="/key/${SECURITY}"]`).click()]);
+    expect(await page.locator('h1').innerText()).toBe('Debian Security Team <security@debian.org>');
+    expect(await page.locator('table.facts').innerText()).toContain('RSA 4096');
+    expect(await page.locator('pre.armor').innerText()).toMatch(/^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
+    await shot('03-key');
+  });
+
+  test('the Download link saves the armored key', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download' }).click()]);
+    expect(download.suggestedFilename()).toBe(`${SECURITY}.asc`);
+    const saved = await download.path();
+    const blocks = dearmor(readFileSync(saved, 'utf8'));
+    expect(blocks).toHaveLength(1);
+    const primary = [...splitPackets(blocks[0].data)][0];
+    expect(keyIdentity(primary.body).fingerprint.toString('hex').toUpperCase()).toBe(SECURITY);
+    expect(readFileSync(saved, 'utf8')).toBe(await page.locator('pre.armor').innerText());
+  });
+
+  test('the key page fits a phone screen', async () => {
+    const phone = await browser!.newPage();
+    try {
+      await phone.setViewportSize({ width: 390, height: 844 });
+      await phone.goto(`${base}/key/${SECURITY}`);
+      // nothing but the armored key (which scrolls in its own box) is wider than the screen
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await phone.screenshot({ path: join(SHOTS, '04-key-phone.png') });
+      await shot('04-key-phone-full', phone);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  test('upload a new key through the form, then find it', async () => {
+    const { publicKey } = await openpgp.generateKey({
+      type: 'ecc',
+      curve: 'curve25519Legacy',
+      userIDs: [{ name: 'Browser Upload Test', email: 'browser-upload@example.org' }],
+      format: 'armored',
+    });
+    const fpr = (await openpgp.readKey({ armoredKey: publicKey })).getFingerprint().toUpperCase();
+
+    await page.goto(base + '/upload');
+    expect(await page.locator('main').innerText()).toContain('Only keys with valid self-signatures are served');
+    await page.getByLabel('Armored public key').fill(publicKey);
+    await shot('05-upload');
+
+    await Promise.all([page.waitForURL(`${base}/pks/add`), page.getByRole('button', { name: 'Upload' }).click()]);
+    expect(await page.locator('h1').innerText()).toBe('Upload result');
+    expect(await page.locator('p.counts').innerText()).toBe('1 key received: 1 new, 0 updated, 0 unchanged, 0 rejected');
+    await expect(page.locator(`a[href="/key/${fpr}"]`).count()).resolves.toBe(1);
+    await shot('06-upload-result');
+
+    await search('browser-upload@example.org');
+    expect(await page.locator('h1').innerText()).toBe('1 key found for “browser-upload@example.org”');
+    expect(await page.locator('ol.results').innerText()).toContain('Browser Upload Test <browser-upload@example.org>');
+    await Promise.all([page.waitForURL(`${base}/key/${fpr}`), page.locator(`a[href="/key/${fpr}"]`).click()]);
+    expect(await page.locator('table.facts').innerText()).toContain('EdDSA');
+    await shot('07-uploaded-key');
+  });
+
+  test('stats and error pages', async () => {
+    await page.goto(`${base}/pks/lookup?op=stats`);
+    const facts = await page.locator('table.facts').innerText();
+    expect(facts).toContain('keys.test');
+    expect(facts).toContain('0x6BAF400B05C3E651');
+    expect(await page.locator('p.total').innerText()).toBe(`Total number of keys: ${store!.count()}`);
+    await shot('08-stats');
+
+    const r = await page.goto(`${base}/pks/lookup?op=index&search=nobody-here@example.org`);
+    expect(r?.status()).toBe(404);
+    expect(await page.locator('h1').innerText()).toBe('Error 404');
+    await shot('09-not-found');
+  });
+});

@@ -1,0 +1,206 @@
+/**
+ * The page renderers on KeyViews of real keys: debian-role-keys in a temp LMDB store, plus keys
+ * made here with openpgp.js (a hostile UID, an unsigned UID, an unbound subkey).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as openpgp from 'openpgp';
+import { KeyStore } from '@dkeyserv/db';
+import { armor, dearmor, encodePacket, isKeyringError, Packet, splitKeyring, splitPackets, Tag } from '@dkeyserv/pgp';
+import { KeyView, keyView, presentedBytes, Stats } from '@dkeyserv/hkp';
+import * as web from '../src/web';
+
+const ctx: web.PageContext = { nodename: 'keys.example', version: '0.1.0' };
+const HOSTILE = '<script>alert("x")</script> Mallory <mallory@example.org>';
+
+async function generated(name: string, email: string): Promise<Packet[]> {
+  const k = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name, email }], format: 'armored' });
+  return [...splitPackets(dearmor(k.publicKey)[0].data)];
+}
+
+/** Every text between tags, for looking at what a reader sees. */
+const text = (html: string) => html.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ');
+
+describe('web page renderers', () => {
+  let dir: string;
+  let store: KeyStore;
+  const view = (email: string, now?: number): KeyView => keyView(store, store.get(store.lookup('email', Buffer.from(email))[0])!, now);
+  const armoredOf = (v: KeyView) => armor(presentedBytes(store, store.get(Buffer.from(v.fingerprint, 'hex'))!)!);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dks-web-'));
+    store = KeyStore.open({ path: dir });
+    const role = [...splitKeyring(readFileSync('/usr/share/keyrings/debian-role-keys.gpg'))].map((e) => {
+      if (isKeyringError(e)) throw e.error;
+      return e.packets;
+    });
+    // a key with an unsigned second UID and a subkey without a binding signature (another key's)
+    const partial = await generated('Partly Signed', 'partly@example.org');
+    const stray = (await generated('Stray', 'stray@example.org')).find((p) => p.tag === Tag.PublicSubkey)!;
+    partial.splice(partial.findIndex((p) => p.tag === Tag.PublicSubkey), 0, encodePacket(Tag.UserId, Buffer.from('Unsigned Claim <claim@example.org>')));
+    partial.push(stray);
+    const results = store.ingestMany([...role, await generated('<script>alert("x")</script> Mallory', 'mallory@example.org'), partial]);
+    expect(results.filter((r) => r.status !== 'new')).toEqual([]);
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('every page has the frame: language, viewport, stylesheet, navigation', () => {
+    for (const html of [web.renderSearchPage(ctx), web.renderUploadPage(ctx), web.renderErrorPage(ctx, 404, 'gone')]) {
+      expect(html).toMatch(/^<!DOCTYPE html>\n<html lang="en">/);
+      expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+      expect(html).toContain('<link rel="stylesheet" href="/assets/style.css">');
+      expect(html).toContain('<a href="/upload">Upload</a>');
+      expect(html).toContain('keys.example');
+    }
+  });
+
+  test('search page: a labelled form, what can be searched, a link to upload', () => {
+    const html = web.renderSearchPage(ctx);
+    expect(html).toContain('<form class="search" action="/pks/lookup" method="get"');
+    expect(html).toContain('<label for="search">');
+    expect(html).toContain('id="search" name="search"');
+    const t = text(html);
+    expect(t).toContain('e-mail address');
+    expect(t).toContain('words of a name');
+    expect(t).toContain('key ID or fingerprint');
+    expect(html).toContain('<a href="/upload">Upload it</a>');
+  });
+
+  test('results: algorithm and size, grouped fingerprint, date, badges, served UIDs, links', () => {
+    const sec = view('security@debian.org');
+    const community = view('community@debian.org', 1_800_000_000);
+    expect(community.expired).toBe(true);
+    const html = web.renderIndexPage(ctx, 'debian', [sec, community]);
+    expect(text(html)).toContain('2 keys found for “debian”');
+    expect(html).toContain(`<a href="/key/${sec.fingerprint}"><code class="fpr">${sec.fingerprint.match(/.{4}/g)!.join(' ')}</code></a>`);
+    expect(html).toContain('RSA 4096 · created <time datetime="2015-01-18T11:45:56.000Z">2015-01-18</time>');
+    expect(html).toContain('<li>Debian Security Team &lt;security@debian.org&gt;</li>');
+    expect(html).toContain('<li>Debian Security Team &lt;team@security.debian.org&gt;</li>');
+    expect(html.match(/badge expired/g)).toHaveLength(1);
+    expect(html).toContain('value="debian"');
+  });
+
+  test('key page: facts, UIDs with signature counts, subkeys, download link, armored key', () => {
+    const k = view('security@debian.org');
+    const armored = armoredOf(k);
+    const html = web.renderKeyPage(ctx, k, armored);
+    const t = text(html);
+    expect(html).toContain('<h1>Debian Security Team &lt;security@debian.org&gt;</h1>');
+    expect(t).toContain(`Fingerprint ${k.fingerprint.match(/.{4}/g)!.join(' ')}`);
+    expect(t).toContain(`Key ID 0x${k.keyId}`);
+    expect(t).toContain('Algorithm RSA 4096 (v4 key)');
+    expect(t).toContain('Created 2015-01-18');
+    expect(t).toContain('Expires 2027-08-22');
+    expect(t).toContain('Status valid');
+    expect(t).toContain(`SKS hash ${k.hash}`);
+    expect(t).toContain(`First seen ${new Date(k.firstSeen).toISOString().slice(0, 10)}`);
+    expect(t).toContain('Last modified');
+    for (const u of k.uids) expect(t).toContain(`${u.text.replace(/</g, '&lt;').replace(/>/g, '&gt;')} self-signed ${new Date(u.created! * 1000).toISOString().slice(0, 10)} · ${u.signatures} signature`);
+    expect(t).toContain(`User IDs 2 of 2 served · ${k.uids[0].signatures + k.uids[1].signatures} signatures on them in all`);
+    const sub = k.subkeys[0];
+    expect(t).toContain(`${sub.fingerprint.match(/.{4}/g)!.join(' ')} RSA 4096 · created 2015-01-18 · expires 2027-08-22`);
+    expect(html).toContain(`<a class="button" href="/pks/lookup?op=get&amp;options=mr&amp;search=0x${k.fingerprint}" download="${k.fingerprint}.asc">Download</a>`);
+    const pre = /<pre class="armor"[^>]*>([^<]*)<\/pre>/.exec(html)![1];
+    expect(pre).toBe(armored);
+    expect(dearmor(pre)[0].data.equals(dearmor(armored)[0].data)).toBe(true);
+  });
+
+  test('key page: a revoked or expired key says so', () => {
+    const html = web.renderKeyPage(ctx, { ...view('community@debian.org', 1_800_000_000), revoked: true }, undefined);
+    expect(text(html)).toMatch(/Status revoked expired/);
+    expect(html).not.toContain('badge valid');
+  });
+
+  test('key page: UIDs and subkeys without a valid self-signature are withheld, their text not shown', () => {
+    const k = view('partly@example.org');
+    expect(k.uids.map((u) => u.valid)).toEqual([true, false]);
+    expect(k.subkeys.map((s) => s.valid)).toEqual([true, false]);
+    const html = web.renderKeyPage(ctx, k, armoredOf(k));
+    expect(html).not.toContain('Unsigned Claim');
+    expect(html).not.toContain('claim@example.org');
+    expect(html.match(/withheld: no valid self-signature/g)).toHaveLength(2);
+    expect(html).toContain(k.subkeys[1].fingerprint.match(/.{4}/g)!.join(' '));
+    expect(text(html)).toContain('User IDs 1 of 2 served');
+    expect(text(html)).toContain('EdDSA');
+  });
+
+  test('key page: a key with nothing served has no download and no armor', () => {
+    const k = { ...view('partly@example.org'), servable: false, uids: view('partly@example.org').uids.map((u) => ({ ...u, valid: false })) };
+    const html = web.renderKeyPage(ctx, k, undefined);
+    expect(text(html)).toContain('Nothing of this key is served');
+    expect(html).not.toContain('Download');
+    expect(html).not.toContain('<pre');
+    expect(html).toContain(`<h1>Key 0x${k.keyId}</h1>`);
+  });
+
+  test('every dynamic string is escaped: UIDs, the search, messages, upload lines, identity', () => {
+    const k = view('mallory@example.org');
+    expect(k.uids[0].text).toBe(HOSTILE);
+    const escaped = '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Mallory &lt;mallory@example.org&gt;';
+    const pages = [
+      web.renderIndexPage(ctx, '<script>"', [k]),
+      web.renderKeyPage(ctx, k, armoredOf(k)),
+      web.renderErrorPage(ctx, 404, 'no key found for "<script>"'),
+      web.renderUploadResult(ctx, { counts: { new: 0, updated: 0, unchanged: 0, rejected: 1 }, lines: ['rejected: bad-structure: <script>x</script>'] }),
+      web.renderStatsPage({ nodename: '<script>n', version: '<b>' }, { ...new Stats(store, { hostname: 'h', nodename: 'n', software: 's', version: 'v', httpAddr: 'a' }).view(), contact: '<script>c' }),
+    ];
+    for (const html of pages) expect(html).not.toMatch(/<script|<b>/i);
+    expect(pages[0]).toContain(escaped);
+    expect(pages[0]).toContain('value="&lt;script&gt;&quot;"');
+    expect(pages[1]).toContain(`<h1>${escaped}</h1>`);
+    expect(pages[1]).toContain(`<title>${escaped} (${k.keyId}) — keys.example</title>`);
+    expect(pages[2]).toContain('no key found for &quot;&lt;script&gt;&quot;');
+    expect(pages[3]).toContain('<li class="rejected">rejected: bad-structure: &lt;script&gt;x&lt;/script&gt;</li>');
+    expect(pages[4]).toContain('&lt;script&gt;c');
+    expect(web.escapeHtml(`<a href="x" title='y'>&`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;');
+  });
+
+  test('upload page: a labelled textarea and the note on self-signatures', () => {
+    const html = web.renderUploadPage(ctx);
+    expect(html).toContain('<form class="upload" action="/pks/add" method="post">');
+    expect(html).toContain('<label for="keytext">');
+    expect(html).toMatch(/<textarea id="keytext" name="keytext"[^>]* required/);
+    expect(text(html)).toContain('Only keys with valid self-signatures are served');
+  });
+
+  test('upload result: counts, one line per key, links to stored keys only', () => {
+    const a = 'A'.repeat(40);
+    const b = 'B'.repeat(64);
+    const html = web.renderUploadResult(ctx, {
+      counts: { new: 1, updated: 1, unchanged: 0, rejected: 1 },
+      lines: [`new 0x${a}`, `updated 0x${b}`, `rejected 0x${'C'.repeat(40)}: secret-key: a secret key`],
+    });
+    expect(text(html)).toContain('3 keys received: 1 new , 1 updated, 0 unchanged, 1 rejected');
+    expect(html).toContain(`<li>new: <a href="/key/${a}">`);
+    expect(html).toContain(`<li>updated: <a href="/key/${b}">`);
+    expect(html).not.toContain(`/key/${'C'.repeat(40)}`);
+    expect(html).toContain('<li class="rejected">rejected 0xCCCC');
+  });
+
+  test('stats page: identity, total, hourly and daily tables', () => {
+    const identity = { hostname: 'keys.example', nodename: 'node-1', software: 'dkeyserv', version: '0.1.0', contact: '0x0123456789ABCDEF', httpAddr: '127.0.0.1:11371' };
+    const stats = new Stats(store, identity).view();
+    const html = web.renderStatsPage(ctx, stats);
+    const t = text(html);
+    for (const [k, v] of [['Hostname', 'keys.example'], ['Nodename', 'node-1'], ['Software', 'dkeyserv'], ['Version', '0.1.0'], ['Contact', '0x0123456789ABCDEF'], ['HTTP address', '127.0.0.1:11371']]) expect(t).toContain(`${k} ${v}`);
+    expect(t).toContain(`Total number of keys: ${store.count()}`);
+    const tables = html.match(/<table class="histogram">[\s\S]*?<\/table>/g)!;
+    expect(tables).toHaveLength(2);
+    expect(tables[0].match(/<tr><td>/g)).toHaveLength(24);
+    expect(tables[1].match(/<tr><td>/g)).toHaveLength(7);
+    expect(tables[0]).toContain('<th scope="col">Inserted</th><th scope="col">Updated</th>');
+    // every key was stored just now: the newest hour and day hold them all
+    expect(tables[0]).toMatch(new RegExp(`</time></td><td>${store.count()}</td><td>0</td></tr>`));
+    expect(tables[1]).toMatch(new RegExp(`</time></td><td>${store.count()}</td><td>0</td></tr>`));
+  });
+
+  test('stylesheet: narrow-screen rules and wrapping fingerprints', () => {
+    expect(web.STYLESHEET).toContain('max-width:56rem');
+    expect(web.STYLESHEET).toMatch(/\.fpr,\.hash\{overflow-wrap:anywhere/);
+    expect(web.STYLESHEET).toContain('@media (max-width:30rem)');
+  });
+});

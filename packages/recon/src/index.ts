@@ -1,0 +1,4 @@
+/**
+ * @dkeyserv/recon — SKS set reconciliation (spec/recon.md).
+ */
+export {};
