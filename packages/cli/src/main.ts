@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { fsck } from '@dkeyserv/db';
+import { checkPrefixTree, rebuildPrefixTree } from '@dkeyserv/recon';
 import { CliError } from './errors';
 import { formatSummary, importFiles } from './commands/import';
 import { writeHashes } from './commands/hashes';
@@ -51,7 +52,7 @@ export function buildProgram(): Command {
     .option('--no-progress', 'no progress bar even on a terminal')
     .action(async (files: string[], opts: StoreFlags & { progress: boolean }) => {
       const config = configFrom(opts);
-      const store = openStore(config.data, { bulkLoad: true, limits: config.limits });
+      const { store } = openStore(config.data, { bulkLoad: true, limits: config.limits });
       let failed = false;
       try {
         const summary = await importFiles(store, files, {
@@ -74,7 +75,7 @@ export function buildProgram(): Command {
     .option('-d, --data <dir>', 'data directory (default ./data, or `data` in the config file)')
     .option('-c, --config <file>', 'TOML configuration file')
     .action(async (opts: StoreFlags) => {
-      const store = openStore(configFrom(opts).data, { readOnly: true });
+      const { store } = openStore(configFrom(opts).data, { readOnly: true });
       try {
         await writeHashes(store, process.stdout);
       } finally {
@@ -90,7 +91,7 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'TOML configuration file')
     .option('-n, --keys-per-file <n>', 'keys per dump file', positiveInt, 15000)
     .action(async (outdir: string, opts: StoreFlags & { keysPerFile: number }) => {
-      const store = openStore(configFrom(opts).data, { readOnly: true });
+      const { store } = openStore(configFrom(opts).data, { readOnly: true });
       try {
         const r = writeDump(store, outdir, opts.keysPerFile);
         process.stdout.write(`dump: ${r.keys} keys in ${r.files.length} files in ${outdir}\n`);
@@ -101,15 +102,33 @@ export function buildProgram(): Command {
 
   program
     .command('fsck')
-    .description('check that keys, hashes and indexes agree; exit 1 if they do not')
+    .description('check that keys, hashes, indexes and the recon prefix tree agree; exit 1 if they do not')
     .option('-d, --data <dir>', 'data directory (default ./data, or `data` in the config file)')
     .option('-c, --config <file>', 'TOML configuration file')
     .action(async (opts: StoreFlags) => {
-      const store = openStore(configFrom(opts).data, { readOnly: true });
+      const { store, tree } = openStore(configFrom(opts).data, { readOnly: true });
       try {
         const report = fsck(store);
+        const treeProblems = tree ? checkPrefixTree(store, tree) : ["this store has no prefix tree: run 'dkeyserv pbuild'"];
+        report.problems.push(...treeProblems.map((what) => ({ subject: 'prefix tree', what })));
+        report.problemCount = Math.max(report.problemCount, report.problems.length);
         process.stdout.write(formatFsck(report));
         if (report.problemCount > 0) process.exitCode = 1;
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command('pbuild')
+    .description('rebuild the recon prefix tree from the key store')
+    .option('-d, --data <dir>', 'data directory (default ./data, or `data` in the config file)')
+    .option('-c, --config <file>', 'TOML configuration file')
+    .action(async (opts: StoreFlags) => {
+      const { store, tree } = openStore(configFrom(opts).data, { mustExist: true });
+      try {
+        const n = rebuildPrefixTree(store, tree!);
+        process.stdout.write(`pbuild: prefix tree rebuilt with ${n} elements\n`);
       } finally {
         await store.close();
       }

@@ -111,7 +111,7 @@ export class KeyStore {
   private readonly limits: KeyLimits;
   private readonly packetLimits: PacketLimits;
   private readonly logger: Logger;
-  private readonly hooks: KeyStoreHooks;
+  private readonly hooks: KeyStoreHooks[];
   private readonly now: () => number;
   private readonly path: string;
   private readonly bulkLoad: boolean;
@@ -121,7 +121,7 @@ export class KeyStore {
     this.limits = opts.limits ?? DEFAULT_KEY_LIMITS;
     this.packetLimits = opts.packetLimits ?? DEFAULT_PACKET_LIMITS;
     this.logger = opts.logger ?? silentLogger;
-    this.hooks = opts.hooks ?? {};
+    this.hooks = opts.hooks ? [opts.hooks] : [];
     this.now = opts.now ?? Date.now;
     this.path = opts.path;
     this.bulkLoad = (opts.bulkLoad ?? false) && !opts.readOnly;
@@ -164,6 +164,14 @@ export class KeyStore {
     if (policy !== this.policy) {
       throw new StoreOpenError(`key store was built under recon policy '${String(policy)}', not '${this.policy}': re-import into a new data directory`);
     }
+  }
+
+  /**
+   * Add hooks after opening (a package whose hooks keep data in this store's environment, such as
+   * the recon prefix tree, can only create it once the store is open).
+   */
+  addHooks(hooks: KeyStoreHooks): void {
+    this.hooks.push(hooks);
   }
 
   /** Options for prepareKey / PreparePool that match this store. */
@@ -254,8 +262,9 @@ export class KeyStore {
     this.hashIndex.putSync(next.hash, fpr);
     this.putTerms(next.terms, fpr, true);
     this.appendLog({ time: now, fpr, oldHash, newHash: next.hash });
-    if (this.hooks.onKeyChanged) {
-      this.hooks.onKeyChanged({ fpr, oldHash, newHash: next.hash, key: this.parseRecord(record), record });
+    if (this.hooks.length) {
+      const change = { fpr, oldHash, newHash: next.hash, key: this.parseRecord(record), record };
+      for (const h of this.hooks) h.onKeyChanged?.(change);
     }
     return { status: stored ? 'updated' : 'new', fpr: fprHex, hash: hex(next.hash), oldHash: oldHash ? hex(oldHash) : undefined };
   }
@@ -343,8 +352,9 @@ export class KeyStore {
    * prefix tree, quorum attestations). Written from a hook, it joins the key's transaction, so it
    * can never disagree with the keys (DESIGN.md §2).
    */
-  openDatabase(name: string): Database<Buffer, Buffer> {
-    return this.env.openDB<Buffer, Buffer>({ name: `ext-${name}`, keyEncoding: 'binary', encoding: 'binary' });
+  openDatabase(name: string): Database<Buffer, Buffer> | undefined {
+    // (a read-only store that never had this database answers undefined)
+    return this.env.openDB<Buffer, Buffer>({ name: `ext-${name}`, keyEncoding: 'binary', encoding: 'binary' }) ?? undefined;
   }
 
   /** Run `fn` in one write transaction of the environment (writers other than ingest: pbuild). */

@@ -11,7 +11,7 @@ import { openStore } from '../store';
 
 export async function serve(config: Config, version: string): Promise<void> {
   const log = logger('serve');
-  const store = openStore(config.data, { limits: config.limits });
+  const { store } = openStore(config.data, { limits: config.limits });
   const { host, port } = config.hkp.listen;
   const app = createHkpApp({
     store,

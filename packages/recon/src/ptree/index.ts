@@ -1,0 +1,3 @@
+export * from './node';
+export * from './prefix-tree';
+export * from './hooks';

@@ -1,0 +1,196 @@
+/**
+ * The recon prefix tree (spec/recon.md §5) in an LMDB database of the key store's environment:
+ * bitQuantum 2, mbar 5 (6 sample points), split above 50 elements, join at 25 or fewer.
+ * Every change runs inside the caller's write transaction (the ingest hook), so the tree and the
+ * key store always hold the same set.
+ */
+import type { Database } from 'lmdb';
+import { Bitstring, childIndex } from '../bitstring';
+import { elementFromHash, inv, mul, samplePoints, sub } from '../field';
+import { decodeNode, encodeNode, HASH_BYTES, nodeKey, PTreeNode } from './node';
+
+export interface PTreeParams {
+  bitQuantum: number;
+  mbar: number;
+  /** a leaf holding more elements splits (SKS: ptree_thresh_mult 10 × mbar) */
+  splitThreshold: number;
+  /** an internal node holding this many or fewer collapses into a leaf */
+  joinThreshold: number;
+}
+
+export const SKS_PTREE_PARAMS: PTreeParams = { bitQuantum: 2, mbar: 5, splitThreshold: 50, joinThreshold: 25 };
+
+/** A read-only view of a tree (what a recon session needs). */
+export interface ReconTree {
+  readonly params: PTreeParams;
+  readonly points: bigint[];
+  node(prefix: Bitstring): PTreeNode | undefined;
+  /** every element hash at or below the node */
+  hashes(prefix: Bitstring): Buffer[];
+}
+
+export class PrefixTree implements ReconTree {
+  readonly points: bigint[];
+
+  constructor(
+    private readonly db: Database<Buffer, Buffer>,
+    readonly params: PTreeParams = SKS_PTREE_PARAMS,
+  ) {
+    this.points = samplePoints(params.mbar + 1);
+  }
+
+  private emptyNode(prefix: Bitstring): PTreeNode {
+    return { prefix, size: 0, svalues: this.points.map(() => 1n), leaf: true, hashes: [] };
+  }
+
+  node(prefix: Bitstring): PTreeNode | undefined {
+    const v = this.db.get(nodeKey(prefix));
+    if (v) return decodeNode(prefix, v, this.points.length);
+    return prefix.length === 0 ? this.emptyNode(prefix) : undefined;
+  }
+
+  private put(node: PTreeNode) {
+    this.db.putSync(nodeKey(node.prefix), encodeNode(node));
+  }
+
+  /** The path from the root to the leaf that holds (or would hold) `hash`. */
+  private path(hash: Buffer): PTreeNode[] {
+    const nodes: PTreeNode[] = [];
+    let node = this.node(Bitstring.EMPTY)!;
+    for (let depth = 0; ; depth++) {
+      nodes.push(node);
+      if (node.leaf) return nodes;
+      const child = node.prefix.child(childIndex(hash, depth, this.params.bitQuantum), this.params.bitQuantum);
+      const next = this.node(child);
+      if (!next) throw new Error(`prefix tree is missing node ${child.toString()}`);
+      node = next;
+    }
+  }
+
+  /** Add an element (16-byte SKS hash); false if it is already in the tree. Call inside a write transaction. */
+  insert(hash: Buffer): boolean {
+    const nodes = this.path(hash);
+    const leaf = nodes[nodes.length - 1];
+    if (leaf.hashes.some((h) => h.equals(hash))) return false;
+    const x = elementFromHash(hash);
+    const factors = this.points.map((p) => sub(p, x));
+    for (const node of nodes) {
+      node.size++;
+      node.svalues = node.svalues.map((s, i) => mul(s, factors[i]));
+    }
+    leaf.hashes.push(Buffer.from(hash));
+    for (const node of nodes) this.put(node);
+    if (leaf.size > this.params.splitThreshold) this.split(leaf);
+    return true;
+  }
+
+  /** Remove an element; false if it was not in the tree. Call inside a write transaction. */
+  remove(hash: Buffer): boolean {
+    const nodes = this.path(hash);
+    const leaf = nodes[nodes.length - 1];
+    const at = leaf.hashes.findIndex((h) => h.equals(hash));
+    if (at < 0) return false;
+    const x = elementFromHash(hash);
+    const factors = this.points.map((p) => inv(sub(p, x)));
+    for (const node of nodes) {
+      node.size--;
+      node.svalues = node.svalues.map((s, i) => mul(s, factors[i]));
+    }
+    leaf.hashes.splice(at, 1);
+    for (const node of nodes) this.put(node);
+    // the highest internal node that fell to the join threshold becomes a leaf again
+    const join = nodes.find((n) => !n.leaf && n.size <= this.params.joinThreshold);
+    if (join) this.join(join);
+    return true;
+  }
+
+  private split(node: PTreeNode) {
+    const depth = node.prefix.length / this.params.bitQuantum;
+    const children = node.prefix.children(this.params.bitQuantum).map((p) => this.emptyNode(p));
+    for (const h of node.hashes) {
+      const child = children[childIndex(h, depth, this.params.bitQuantum)];
+      const x = elementFromHash(h);
+      child.size++;
+      child.svalues = child.svalues.map((s, i) => mul(s, sub(this.points[i], x)));
+      child.hashes.push(h);
+    }
+    this.put({ ...node, leaf: false, hashes: [] });
+    for (const c of children) {
+      this.put(c);
+      if (c.size > this.params.splitThreshold) this.split(c);
+    }
+  }
+
+  private join(node: PTreeNode) {
+    const hashes = this.hashes(node.prefix);
+    this.deleteBelow(node.prefix);
+    this.put({ ...node, leaf: true, hashes });
+  }
+
+  private deleteBelow(prefix: Bitstring) {
+    for (const c of prefix.children(this.params.bitQuantum)) {
+      const n = this.node(c);
+      if (!n) continue;
+      if (!n.leaf) this.deleteBelow(c);
+      this.db.removeSync(nodeKey(c));
+    }
+  }
+
+  hashes(prefix: Bitstring): Buffer[] {
+    const n = this.node(prefix);
+    if (!n) return [];
+    if (n.leaf) return n.hashes;
+    return prefix.children(this.params.bitQuantum).flatMap((c) => this.hashes(c));
+  }
+
+  /** Number of elements. */
+  size(): number {
+    return this.node(Bitstring.EMPTY)!.size;
+  }
+
+  /** Remove every node (pbuild starts from here). Call inside a write transaction. */
+  clear() {
+    for (const k of this.db.getKeys()) this.db.removeSync(k as Buffer);
+  }
+
+  /**
+   * Check the tree's own invariants: a leaf's svalues are the product over its elements and its
+   * elements lie under its prefix; an internal node's size and svalues are the sum and product
+   * of its children's. Returns the problems found (empty when consistent) and calls
+   * `element` for every element, so the caller can compare the set with the key store.
+   */
+  check(element: (hash: Buffer) => void, maxProblems = 100): string[] {
+    const problems: string[] = [];
+    const visit = (prefix: Bitstring): PTreeNode | undefined => {
+      const n = this.node(prefix);
+      if (!n) {
+        problems.push(`node ${prefix.toString() || '(root)'} is missing`);
+        return undefined;
+      }
+      let size = 0;
+      let sv = this.points.map(() => 1n);
+      if (n.leaf) {
+        for (const h of n.hashes) {
+          if (!prefix.isPrefixOf(Bitstring.fromBytes(h, HASH_BYTES * 8))) problems.push(`element ${h.toString('hex')} is not under ${prefix.toString()}`);
+          const x = elementFromHash(h);
+          sv = sv.map((s, i) => mul(s, sub(this.points[i], x)));
+          element(h);
+        }
+        size = n.hashes.length;
+      } else {
+        for (const c of prefix.children(this.params.bitQuantum)) {
+          const child = visit(c);
+          if (!child) continue;
+          size += child.size;
+          sv = sv.map((s, i) => mul(s, child.svalues[i]));
+        }
+      }
+      const where = prefix.toString() || '(root)';
+      if (size !== n.size) problems.push(`node ${where}: size ${n.size}, but ${size} elements below`);
+      if (sv.some((s, i) => s !== n.svalues[i])) problems.push(`node ${where}: svalues do not match its elements`);
+      return problems.length > maxProblems ? undefined : n;
+    };
+    visit(Bitstring.EMPTY);
+    return problems;
+  }
+}

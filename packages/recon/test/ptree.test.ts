@@ -1,0 +1,97 @@
+/**
+ * The prefix tree on real LMDB: svalue vectors of spec/recon.md §9, split/join invariants under
+ * random inserts and removes, and the store hook keeping the tree equal to the key store.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KeyStore } from '@dkeyserv/db';
+import { encodePacket, isKeyringError, splitKeyring } from '@dkeyserv/pgp';
+import { attachPrefixTree, Bitstring, checkPrefixTree, PrefixTree, rebuildPrefixTree, ZZp } from '../src/index';
+
+const md5 = (s: string) => createHash('md5').update(s).digest();
+
+describe('prefix tree', () => {
+  let dir: string;
+  let store: KeyStore;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dks-ptree-'));
+    store = KeyStore.open({ path: dir });
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const freshTree = (name: string) => new PrefixTree(store.openDatabase(name)!);
+
+  test('root svalues of one element (conflux TestJustOneKey)', () => {
+    const tree = freshTree('t1');
+    store.transaction(() => tree.insert(ZZp.elementToHash(224045810486609649306292620830306652473n)));
+    expect(tree.node(Bitstring.EMPTY)!.svalues).toEqual([
+      306467079064992673198834899522272784866n,
+      306467079064992673198834899522272784865n,
+      306467079064992673198834899522272784867n,
+      306467079064992673198834899522272784864n,
+      306467079064992673198834899522272784868n,
+      306467079064992673198834899522272784863n,
+    ]);
+  });
+
+  test('root svalues of {d1..d5} (spec §9.2)', () => {
+    const tree = freshTree('t2');
+    store.transaction(() => ['1', '2', '3', '4', '5'].forEach((i) => tree.insert(md5(i))));
+    expect(tree.node(Bitstring.EMPTY)!.svalues).toEqual([
+      330526742717504110380694949847415283947n,
+      308502485758915358469790255588054432367n,
+      237274074261510933804703740060116221082n,
+      520283513145571035304701180590684221437n,
+      130766833010177196053395117332732095438n,
+      174517928361558255147046701521442300876n,
+    ]);
+  });
+
+  test('random inserts and removes keep every invariant; removing all returns to an empty leaf', () => {
+    const tree = freshTree('t3');
+    const hashes = Array.from({ length: 3000 }, (_, i) => md5(`e${i}`));
+    store.transaction(() => hashes.forEach((h) => expect(tree.insert(h)).toBe(true)));
+    expect(store.transaction(() => tree.insert(hashes[0]))).toBe(false);
+    const seen = new Set<string>();
+    expect(tree.check((h) => seen.add(h.toString('hex')))).toEqual([]);
+    expect(seen.size).toBe(3000);
+    expect(tree.node(Bitstring.EMPTY)!.leaf).toBe(false);
+    // every leaf holds at most 50
+    const leaves = (p: Bitstring): number[] => {
+      const n = tree.node(p)!;
+      return n.leaf ? [n.hashes.length] : p.children().flatMap(leaves);
+    };
+    expect(Math.max(...leaves(Bitstring.EMPTY))).toBeLessThanOrEqual(50);
+    store.transaction(() => hashes.slice(0, 2990).forEach((h) => expect(tree.remove(h)).toBe(true)));
+    expect(tree.check(() => {})).toEqual([]);
+    expect(tree.node(Bitstring.EMPTY)!.leaf).toBe(true);
+    store.transaction(() => hashes.slice(2990).forEach((h) => tree.remove(h)));
+    const root = tree.node(Bitstring.EMPTY)!;
+    expect(root.size).toBe(0);
+    expect(root.svalues.every((s) => s === 1n)).toBe(true);
+    expect(store.transaction(() => tree.remove(hashes[0]))).toBe(false);
+  });
+
+  test('the ingest hook keeps the tree equal to the store; pbuild rebuilds the same tree', () => {
+    const tree = attachPrefixTree(store);
+    const keys = [...splitKeyring(readFileSync('/usr/share/keyrings/debian-role-keys.gpg'))].map((e) => (isKeyringError(e) ? [] : e.packets));
+    store.ingestMany(keys);
+    expect(checkPrefixTree(store, tree)).toEqual([]);
+    // an update replaces the old hash by the new one
+    const k = keys[0];
+    const extra = encodePacket(2, Buffer.concat([Buffer.from([4, 0x10, 1, 8, 0, 0, 0, 0, 0, 0]), Buffer.from('y')]));
+    expect(store.ingest([k[0], k[1], extra]).status).toBe('updated');
+    expect(checkPrefixTree(store, tree)).toEqual([]);
+    const root = tree.node(Bitstring.EMPTY)!;
+    expect(rebuildPrefixTree(store, tree)).toBe(store.count());
+    expect(tree.node(Bitstring.EMPTY)!.svalues).toEqual(root.svalues);
+    // a tree that lost an element is caught
+    store.transaction(() => tree.remove(store.hashes().next().value as Buffer));
+    expect(checkPrefixTree(store, tree).join('\n')).toMatch(/prefix tree holds \d+ elements, the store \d+ keys/);
+  });
+});
