@@ -1,0 +1,2 @@
+export * from './hashquery-client';
+export * from './recoverer';
