@@ -6,6 +6,8 @@
  *   [hkp]        listen = "127.0.0.1:11371"  maxBodyBytes = 5242880  maxResults = 500
  *   [hkp.rateLimit]  requests = 600  uploads = 30  windowSeconds = 60
  *   [limits]     maxPackets = 20000  maxKeyBytes = 8388608
+ *   [recon]      listen = "127.0.0.1:11370" (or "none")  gossipInterval = 60  peers = ["HOST:PORT"]
+ *                membership = "/path/to/membership"   (an SKS-style `host port` file)
  */
 import { readFileSync } from 'node:fs';
 import { CliError } from './errors';
@@ -27,6 +29,14 @@ export interface Config {
     rateLimit: { requests: number; uploads: number; windowSeconds: number };
   };
   limits: { maxPackets: number; maxKeyBytes: number };
+  recon: {
+    /** undefined: recon off */
+    listen?: HostPort;
+    /** seconds between gossip rounds; 0: never initiate */
+    gossipInterval: number;
+    peers: HostPort[];
+    membership?: string;
+  };
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -41,6 +51,7 @@ export const DEFAULT_CONFIG: Config = {
     rateLimit: { requests: 600, uploads: 30, windowSeconds: 60 },
   },
   limits: { maxPackets: 20_000, maxKeyBytes: 8 * 1024 * 1024 },
+  recon: { listen: { host: '127.0.0.1', port: 11370 }, gossipInterval: 60, peers: [] },
 };
 
 export function parseHostPort(value: string, what: string): HostPort {
@@ -50,7 +61,7 @@ export function parseHostPort(value: string, what: string): HostPort {
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }
 
-type Shape = { [k: string]: 'string' | 'int' | 'hostport' | Shape };
+type Shape = { [k: string]: 'string' | 'int' | 'hostport' | 'hostport-or-none' | 'hostport-list' | Shape };
 
 const SHAPE: Shape = {
   data: 'string',
@@ -59,6 +70,7 @@ const SHAPE: Shape = {
   contact: 'string',
   hkp: { listen: 'hostport', maxBodyBytes: 'int', maxResults: 'int', rateLimit: { requests: 'int', uploads: 'int', windowSeconds: 'int' } },
   limits: { maxPackets: 'int', maxKeyBytes: 'int' },
+  recon: { listen: 'hostport-or-none', gossipInterval: 'int', peers: 'hostport-list', membership: 'string' },
 };
 
 /** Read and check a config file; returns the defaults with the file's values applied. */
@@ -97,9 +109,12 @@ function apply(target: Record<string, unknown>, source: Record<string, unknown>,
       const n = typeof v === 'bigint' ? Number(v) : v;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new CliError(`config ${file}: ${name} must be a whole number ≥ 0`);
       target[k] = n;
+    } else if (kind === 'hostport-list') {
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new CliError(`config ${file}: ${name} must be a list of "HOST:PORT"`);
+      target[k] = v.map((x: string) => parseHostPort(x, `config ${file}: ${name}`));
     } else {
       if (typeof v !== 'string') throw new CliError(`config ${file}: ${name} must be "HOST:PORT"`);
-      target[k] = parseHostPort(v, `config ${file}: ${name}`);
+      target[k] = kind === 'hostport-or-none' && v === 'none' ? undefined : parseHostPort(v, `config ${file}: ${name}`);
     }
   }
 }

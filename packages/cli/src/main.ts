@@ -30,6 +30,12 @@ function configFrom(opts: StoreFlags): Config {
   return config;
 }
 
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 86_400) throw new InvalidArgumentError('expected a whole number of seconds from 0 to 86400');
+  return n;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 10_000_000) throw new InvalidArgumentError('expected a whole number from 1 to 10000000');
@@ -134,9 +140,10 @@ export function buildProgram(): Command {
       }
     });
 
-  for (const [name, description] of [
-    ['serve', 'serve HKP on the key store (and, with the recon issue, SKS reconciliation)'],
-    ['db', 'serve HKP only (the SKS-style database process)'],
+  for (const [name, description, parts] of [
+    ['serve', 'serve HKP and SKS reconciliation (recon) in one process', { hkp: true, recon: true }],
+    ['db', 'serve HKP only (the SKS-style database process)', { hkp: true, recon: false }],
+    ['recon', 'run SKS reconciliation only (a `db` process on the same data serves hashquery)', { hkp: false, recon: true }],
   ] as const) {
     program
       .command(name)
@@ -144,10 +151,19 @@ export function buildProgram(): Command {
       .option('-d, --data <dir>', 'data directory (default ./data, or `data` in the config file)')
       .option('-c, --config <file>', 'TOML configuration file')
       .option('--hkp <host:port>', 'HKP listen address (default 127.0.0.1:11371)')
-      .action(async (opts: StoreFlags & { hkp?: string }) => {
+      .option('--recon <host:port|none>', 'recon listen address, or none (default 127.0.0.1:11370)')
+      .option('--peer <host:port>', 'a recon partner (repeatable)', (v: string, list: string[]) => [...list, v], [] as string[])
+      .option('--membership <file>', 'an SKS membership file of recon partners (host port per line)')
+      .option('--gossip-interval <seconds>', 'seconds between gossip rounds (0: never initiate)', nonNegativeInt)
+      .action(async (opts: StoreFlags & { hkp?: string; recon?: string; peer: string[]; membership?: string; gossipInterval?: number }) => {
         const config = configFrom(opts);
         if (opts.hkp) config.hkp.listen = parseHostPort(opts.hkp, '--hkp');
-        await serve(config, VERSION);
+        if (opts.recon) config.recon.listen = opts.recon === 'none' ? undefined : parseHostPort(opts.recon, '--recon');
+        config.recon.peers.push(...opts.peer.map((p) => parseHostPort(p, '--peer')));
+        if (opts.membership) config.recon.membership = opts.membership;
+        if (opts.gossipInterval !== undefined) config.recon.gossipInterval = opts.gossipInterval;
+        if (parts.recon && !parts.hkp && !config.recon.listen) throw new CliError('recon: --recon none leaves nothing to run');
+        await serve(config, VERSION, parts);
       });
   }
 

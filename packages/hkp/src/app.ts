@@ -19,7 +19,7 @@ import { isOn, parseOptions, parseQuery } from './query';
 import { DEFAULT_RATE_LIMITS, RateLimiter, RateLimitOptions } from './ratelimit';
 import { resolveQuery } from './resolve';
 import { parseSearch } from './search';
-import { ServerIdentity, Stats } from './stats';
+import { PeerView, ServerIdentity, Stats } from './stats';
 import * as web from './web';
 
 export interface HkpOptions {
@@ -45,6 +45,8 @@ export interface HkpDeps {
   logger: Logger;
   options: HkpOptions;
   metrics?: HkpMetrics;
+  /** recon partners' status, shown in stats */
+  peers?: () => PeerView[];
 }
 
 /** `op=` values of /pks/lookup (x-hget is SKS's alias). */
@@ -54,7 +56,7 @@ export function createHkpApp(deps: HkpDeps): Koa {
   const { store, logger, options } = deps;
   const metrics = deps.metrics ?? new HkpMetrics();
   const limiter = new RateLimiter(options.rateLimit);
-  const stats = new Stats(store, options.identity);
+  const stats = new Stats(store, options.identity, deps.peers);
   const cache = new ResponseCache();
   const pageCtx: web.PageContext = { nodename: options.identity.nodename, version: options.identity.version };
   const app = new Koa();

@@ -22,13 +22,27 @@ export interface Bucket {
   Removed: number;
 }
 
+/** A recon partner's status (Hockeypuck's `peers[]` fields, spec/landscape.md §2.1). */
+export interface PeerView {
+  name: string;
+  reconAddr: string;
+  httpAddr?: string;
+  lastIncomingRecon?: string;
+  lastIncomingError?: string;
+  lastOutgoingRecon?: string;
+  lastOutgoingError?: string;
+  lastRecovery?: string;
+  lastRecoveryError?: string;
+  keysRecovered: number;
+}
+
 export interface StatsView extends ServerIdentity {
   now: string;
   total: number;
   numkeys: number;
   Total: number;
   queryConfig: { selfSignedOnly: boolean; keywordSearchDisabled: boolean; enableInexactMatching: boolean };
-  peers: unknown[];
+  peers: PeerView[];
   hourly: Bucket[];
   daily: Bucket[];
 }
@@ -44,6 +58,7 @@ export class Stats {
   constructor(
     private readonly store: KeyStore,
     private readonly identity: ServerIdentity,
+    private readonly peers: () => PeerView[] = () => [],
     private readonly cacheMs = 10_000,
     private readonly now: () => number = Date.now,
   ) {}
@@ -69,7 +84,7 @@ export class Stats {
       numkeys: total,
       Total: total,
       queryConfig: { selfSignedOnly: true, keywordSearchDisabled: false, enableInexactMatching: true },
-      peers: [],
+      peers: this.peers(),
       hourly,
       daily,
     };

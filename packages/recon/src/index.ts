@@ -54,3 +54,4 @@ export * from './messages/config';
 export * from './ptree';
 export * from './session';
 export * from './recover';
+export * from './peer';

@@ -1,45 +1,79 @@
 /**
- * `dkeyserv serve` / `dkeyserv db`: the HKP server on the key store (recon joins `serve` with
- * the reconciliation issue). Stops cleanly on SIGINT/SIGTERM.
+ * `dkeyserv serve` (HKP and recon in one process, the default), `dkeyserv db` (HKP only) and
+ * `dkeyserv recon` (recon only: it advertises the HKP port of the config for hashquery, so a
+ * `db` process on the same data directory must serve it). Stops cleanly on SIGINT/SIGTERM.
  */
-import { createHkpApp, listen, ListenError } from '@dkeyserv/hkp';
 import { hostname } from 'node:os';
+import { createHkpApp, listen, ListenError, RunningServer } from '@dkeyserv/hkp';
+import { isKeyringError, Packet, splitKeyring } from '@dkeyserv/pgp';
+import { Partner, readMembership, ReconPeer, SKS_PTREE_PARAMS } from '@dkeyserv/recon';
 import { Config } from '../config';
 import { CliError } from '../errors';
 import { logger } from '../logger';
 import { openStore } from '../store';
 
-export async function serve(config: Config, version: string): Promise<void> {
+/** The recon Config of the `sks` policy (spec/recon.md §4.2, §4.4). */
+const SKS_FILTERS = 'yminsky.dedup,yminsky.merge';
+const RECON_VERSION = '1.1.6';
+
+export async function serve(config: Config, version: string, parts: { hkp: boolean; recon: boolean }): Promise<void> {
   const log = logger('serve');
-  const { store } = openStore(config.data, { limits: config.limits });
+  const { store, tree } = openStore(config.data, { limits: config.limits });
   const { host, port } = config.hkp.listen;
-  const app = createHkpApp({
-    store,
-    logger: logger('hkp'),
-    options: {
-      maxBodyBytes: config.hkp.maxBodyBytes,
-      bodyTimeoutMs: 30_000,
-      maxResults: config.hkp.maxResults,
-      rateLimit: config.hkp.rateLimit,
-      identity: {
-        hostname: config.hostname === 'localhost' ? hostname() : config.hostname,
-        nodename: config.nodename,
-        software: 'dkeyserv',
-        version,
-        contact: config.contact || undefined,
-        httpAddr: `${host}:${port}`,
-      },
-    },
-  });
-  let running;
+  let http: RunningServer | undefined;
+  let peer: ReconPeer | undefined;
   try {
-    running = await listen(app, { host, port });
+    if (parts.recon && config.recon.listen) {
+      const partners = partnerList(config);
+      peer = new ReconPeer({
+        tree: tree!,
+        config: { version: RECON_VERSION, httpPort: port, bitQuantum: SKS_PTREE_PARAMS.bitQuantum, mbar: SKS_PTREE_PARAMS.mbar, filters: SKS_FILTERS },
+        partners,
+        listen: config.recon.listen,
+        gossipIntervalMs: config.recon.gossipInterval * 1000,
+        logger: logger('recon'),
+        ingest: (keys) => {
+          const packets: Packet[][] = [];
+          for (const k of keys) for (const e of splitKeyring(k)) if (!isKeyringError(e)) packets.push(e.packets);
+          const results = store.ingestMany(packets);
+          const rejected = results.filter((r) => r.status === 'rejected');
+          if (rejected.length) log.warn(`recovered keys rejected: ${rejected.map((r) => r.reason).join(', ')}`);
+        },
+      });
+      const addr = await peer.start();
+      log.info(`recon on ${addr}; partners: ${partners().map((p) => p.name).join(', ') || 'none'}`);
+    }
+    if (parts.hkp) {
+      const app = createHkpApp({
+        store,
+        logger: logger('hkp'),
+        peers: peer ? () => peer!.peers() : undefined,
+        options: {
+          maxBodyBytes: config.hkp.maxBodyBytes,
+          bodyTimeoutMs: 30_000,
+          maxResults: config.hkp.maxResults,
+          rateLimit: config.hkp.rateLimit,
+          identity: {
+            hostname: config.hostname === 'localhost' ? hostname() : config.hostname,
+            nodename: config.nodename,
+            software: 'dkeyserv',
+            version,
+            contact: config.contact || undefined,
+            httpAddr: `${host}:${port}`,
+            reconAddr: config.recon.listen && parts.recon ? `${config.recon.listen.host}:${config.recon.listen.port}` : undefined,
+          },
+        },
+      });
+      http = await listen(app, { host, port });
+      log.info(`serving HKP on http://${http.address} from ${config.data} (${store.count()} keys)`);
+    }
   } catch (e) {
+    await peer?.stop();
+    await http?.close();
     await store.close();
-    if (e instanceof ListenError) throw new CliError(e.message);
+    if (e instanceof ListenError || (e instanceof Error && /already in use|cannot listen/.test(e.message))) throw new CliError(e.message);
     throw e;
   }
-  log.info(`serving HKP on http://${running.address} from ${config.data} (${store.count()} keys)`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info(`${signal}: stopping`);
@@ -48,6 +82,31 @@ export async function serve(config: Config, version: string): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
-  await running.close();
+  await peer?.stop();
+  await http?.close();
   await store.close();
+}
+
+/** Partners from the config and flags, plus the membership file re-read when it changes. */
+function partnerList(config: Config): () => Partner[] {
+  const fixed = config.recon.peers.map((p) => ({ host: p.host, port: p.port, name: `${p.host}:${p.port}` }));
+  if (!config.recon.membership) return () => fixed;
+  const file = config.recon.membership;
+  const log = logger('recon');
+  let cached: Partner[] = [];
+  let loadedAt = 0;
+  return () => {
+    // re-read at most every few seconds: SKS reloads membership when it changes (spec §7)
+    if (Date.now() - loadedAt > 5000) {
+      loadedAt = Date.now();
+      try {
+        const m = readMembership(file);
+        for (const line of m.skipped) log.warn(`membership ${file}: skipped ${line}`);
+        cached = m.partners;
+      } catch (e) {
+        log.warn(`membership ${file}: ${(e as Error).message}`);
+      }
+    }
+    return [...fixed, ...cached];
+  };
 }

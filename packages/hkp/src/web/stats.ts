@@ -21,12 +21,30 @@ export function renderStatsPage(ctx: PageContext, stats: StatsView): string {
 ${identity.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v ? escapeHtml(v) : '—'}</td></tr>`).join('\n')}
 </table>
 <p class="total">Total number of keys: <strong>${stats.total}</strong></p>
+${peersTable(stats)}
 <div class="histograms">
 ${histogram('Keys per hour, last 24 hours', stats.hourly)}
 ${histogram('Keys per day, last 7 days', stats.daily)}
 </div>
 <p class="meta">As of ${minute(stats.now)}. Also as JSON: <a href="/pks/lookup?op=stats&amp;options=mr">op=stats&amp;options=mr</a>.</p>`,
   );
+}
+
+/** Recon partners and how their last sessions went. */
+function peersTable(stats: StatsView): string {
+  if (stats.peers.length === 0) return '<p>No recon partners configured.</p>';
+  const cell = (v?: string) => (v ? escapeHtml(v) : '—');
+  const rows = stats.peers.map(
+    (p) =>
+      `<tr><td>${escapeHtml(p.name)}</td><td>${cell(p.lastIncomingRecon)}</td><td>${cell(p.lastOutgoingRecon)}</td><td>${p.keysRecovered}</td><td>${cell(p.lastIncomingError ?? p.lastOutgoingError ?? p.lastRecoveryError)}</td></tr>`,
+  );
+  return `<table class="histogram">
+<caption>Recon partners</caption>
+<thead><tr><th scope="col">Partner</th><th scope="col">Last recon in</th><th scope="col">Last recon out</th><th scope="col">Keys recovered</th><th scope="col">Last error</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>`;
 }
 
 /** Buckets newest first, each labelled with the end of its window. */

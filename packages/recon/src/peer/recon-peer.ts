@@ -1,0 +1,236 @@
+/**
+ * A recon node (spec/recon.md §1, §7): it accepts recon from its partners (and loopback) as
+ * requester, gossips to a random partner every interval (with jitter) as responder, and after
+ * each session fetches what it lacks over hashquery from the peer's IP and advertised HTTP port.
+ * One session or recovery at a time: while busy, incoming connections are closed at once, as SKS
+ * does (§4.5), and a gossip round is skipped. Every read has a deadline; a slow or dead peer only
+ * ever costs its own session.
+ */
+import { connect, createServer, Server, Socket } from 'node:net';
+import type { Logger } from '@dkeyserv/db';
+import { ReconConfig } from '../messages/config';
+import { ReconTree } from '../ptree/prefix-tree';
+import { DEFAULT_RECOVER_OPTIONS, recoverHashes, RecoverOptions } from '../recover/recoverer';
+import { ReconConnection } from '../session/connection';
+import { FoundSet } from '../session/found';
+import { exchangeConfig } from '../session/handshake';
+import { DEFAULT_REQUESTER_OPTIONS, RequesterOptions, runRequester } from '../session/requester';
+import { DEFAULT_RESPONDER_OPTIONS, ResponderOptions, runResponder } from '../session/responder';
+import { Partner } from './partners';
+
+export interface PeerStatus {
+  name: string;
+  reconAddr: string;
+  httpAddr?: string;
+  lastIncomingRecon?: string;
+  lastIncomingError?: string;
+  lastOutgoingRecon?: string;
+  lastOutgoingError?: string;
+  lastRecovery?: string;
+  lastRecoveryError?: string;
+  keysRecovered: number;
+}
+
+export interface ReconPeerOptions {
+  tree: ReconTree;
+  /** our Config: filters of the recon policy, our HTTP port */
+  config: ReconConfig;
+  partners: () => Partner[];
+  listen?: { host: string; port: number };
+  /** ms between gossip rounds (0: never initiate) */
+  gossipIntervalMs: number;
+  /** store recovered keys (raw key bytes, as the peer sent them) */
+  ingest: (keys: Buffer[]) => void;
+  logger: Logger;
+  configTimeoutMs?: number;
+  requester?: RequesterOptions;
+  responder?: ResponderOptions;
+  recover?: RecoverOptions;
+  /** called after every session with what happened (tests, metrics) */
+  onSession?: (e: SessionEvent) => void;
+}
+
+export interface SessionEvent {
+  direction: 'in' | 'out';
+  peer: string;
+  found: number;
+  recovered: number;
+  error?: string;
+}
+
+export class ReconPeer {
+  private server?: Server;
+  private timer?: NodeJS.Timeout;
+  private busy = false;
+  private stopped = false;
+  private readonly status = new Map<string, PeerStatus>();
+
+  constructor(private readonly opts: ReconPeerOptions) {}
+
+  /** Listen (if configured) and start gossiping (if an interval is set). */
+  async start(): Promise<string | undefined> {
+    let address: string | undefined;
+    if (this.opts.listen) {
+      const { host, port } = this.opts.listen;
+      this.server = createServer((socket) => this.accept(socket));
+      this.server.maxConnections = 16;
+      address = await new Promise<string>((resolve, reject) => {
+        this.server!.once('error', (e: NodeJS.ErrnoException) => reject(new Error(e.code === 'EADDRINUSE' ? `${host}:${port} is already in use` : `cannot listen on ${host}:${port}: ${e.message}`)));
+        this.server!.listen(port, host, () => {
+          const a = this.server!.address() as { address: string; port: number };
+          resolve(`${a.address}:${a.port}`);
+        });
+      });
+    }
+    this.schedule();
+    return address;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  /** Per-partner status for the stats page and JSON. */
+  peers(): PeerStatus[] {
+    return this.opts.partners().map((p) => this.statusOf(p.name, `${p.host}:${p.port}`));
+  }
+
+  private statusOf(name: string, reconAddr: string): PeerStatus {
+    let s = this.status.get(name);
+    if (!s) {
+      s = { name, reconAddr, keysRecovered: 0 };
+      this.status.set(name, s);
+    }
+    return s;
+  }
+
+  private schedule() {
+    if (this.stopped || this.opts.gossipIntervalMs <= 0) return;
+    const jitter = this.opts.gossipIntervalMs * (0.9 + Math.random() * 0.2);
+    this.timer = setTimeout(() => {
+      this.gossipOnce().finally(() => this.schedule());
+    }, jitter);
+    this.timer.unref?.();
+  }
+
+  /** One gossip round to a random partner (or the one given): we are the responder. */
+  async gossipOnce(partner?: Partner): Promise<SessionEvent | undefined> {
+    const partners = this.opts.partners();
+    const p = partner ?? partners[Math.floor(Math.random() * partners.length)];
+    if (!p || this.busy) return undefined;
+    this.busy = true;
+    const status = this.statusOf(p.name, `${p.host}:${p.port}`);
+    const event: SessionEvent = { direction: 'out', peer: p.name, found: 0, recovered: 0 };
+    try {
+      const socket = await dial(p.host, p.port, this.opts.configTimeoutMs ?? 30_000);
+      const found = new FoundSet();
+      let httpPort: number | undefined;
+      const conn = new ReconConnection(socket);
+      try {
+        httpPort = (await exchangeConfig(conn, this.opts.config, this.opts.configTimeoutMs ?? 30_000)).httpPort;
+        await runResponder(conn, this.opts.tree, found, this.opts.responder ?? DEFAULT_RESPONDER_OPTIONS);
+        status.lastOutgoingRecon = new Date().toISOString();
+        status.lastOutgoingError = undefined;
+      } catch (e) {
+        event.error = (e as Error).message;
+        status.lastOutgoingError = event.error;
+      } finally {
+        conn.close();
+      }
+      // partial results of a broken session are recovered too (spec §6.4)
+      event.found = found.size;
+      if (httpPort !== undefined && found.size > 0) event.recovered = await this.recover(p.host, httpPort, found, status);
+    } catch (e) {
+      event.error = (e as Error).message;
+      status.lastOutgoingError = event.error;
+    } finally {
+      this.busy = false;
+    }
+    this.report(event);
+    return event;
+  }
+
+  private allowed(ip: string): boolean {
+    const plain = ip.replace(/^::ffff:/, '');
+    if (plain === '127.0.0.1' || plain.startsWith('127.') || plain === '::1') return true;
+    return this.opts.partners().some((p) => p.host === plain);
+  }
+
+  /** An incoming session: we are the requester. */
+  private accept(socket: Socket) {
+    const ip = socket.remoteAddress ?? '';
+    if (!this.allowed(ip)) {
+      this.opts.logger.warn('recon refused: not a partner', { ip });
+      socket.destroy();
+      return;
+    }
+    if (this.busy || this.stopped) {
+      socket.destroy(); // busy: closed without a byte, as SKS does (spec §4.5)
+      return;
+    }
+    this.busy = true;
+    const plain = ip.replace(/^::ffff:/, '');
+    const partner = this.opts.partners().find((p) => p.host === plain && p.port === socket.remotePort) ?? this.opts.partners().find((p) => p.host === plain);
+    const name = partner?.name ?? `${plain} (incoming)`;
+    const status = this.statusOf(name, partner ? `${partner.host}:${partner.port}` : plain);
+    const event: SessionEvent = { direction: 'in', peer: name, found: 0, recovered: 0 };
+    const conn = new ReconConnection(socket);
+    const found = new FoundSet();
+    (async () => {
+      let httpPort: number | undefined;
+      try {
+        httpPort = (await exchangeConfig(conn, this.opts.config, this.opts.configTimeoutMs ?? 30_000)).httpPort;
+        await runRequester(conn, this.opts.tree, found, this.opts.requester ?? DEFAULT_REQUESTER_OPTIONS);
+        status.lastIncomingRecon = new Date().toISOString();
+        status.lastIncomingError = undefined;
+      } catch (e) {
+        event.error = (e as Error).message;
+        status.lastIncomingError = event.error;
+      } finally {
+        conn.close();
+      }
+      event.found = found.size;
+      if (httpPort !== undefined && found.size > 0) event.recovered = await this.recover(plain, httpPort, found, status);
+    })()
+      .catch((e) => {
+        event.error = (e as Error).message;
+      })
+      .finally(() => {
+        this.busy = false;
+        this.report(event);
+      });
+  }
+
+  private async recover(host: string, httpPort: number, found: FoundSet, status: PeerStatus): Promise<number> {
+    status.httpAddr = `${host}:${httpPort}`;
+    const r = await recoverHashes({ host, port: httpPort }, found.hashes(), this.opts.ingest, this.opts.recover ?? DEFAULT_RECOVER_OPTIONS);
+    status.keysRecovered += r.received;
+    status.lastRecovery = new Date().toISOString();
+    status.lastRecoveryError = r.errors.length ? r.errors[r.errors.length - 1] : undefined;
+    return r.received;
+  }
+
+  private report(e: SessionEvent) {
+    const meta = { direction: e.direction, peer: e.peer, found: e.found, recovered: e.recovered };
+    if (e.error) this.opts.logger.warn(`recon ${e.direction === 'in' ? 'from' : 'to'} ${e.peer} failed: ${e.error}`, meta);
+    else this.opts.logger.info(`recon ${e.direction === 'in' ? 'from' : 'to'} ${e.peer}: ${e.found} missing here, ${e.recovered} recovered`, meta);
+    this.opts.onSession?.(e);
+  }
+}
+
+function dial(host: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => socket.destroy(new Error(`connecting to ${host}:${port} timed out`)), timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot connect to ${host}:${port}: ${e.message}`));
+    });
+  });
+}
