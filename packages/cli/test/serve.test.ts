@@ -28,7 +28,7 @@ describe('dkeyserv serve', () => {
     server.close();
     const cfg = join(dir, 'ok.toml');
     writeFileSync(cfg, `data = "${join(dir, 'data')}"\nnodename = "from-config"\n[hkp]\nlisten = "127.0.0.1:1"\n[hkp.rateLimit]\nrequests = 1000\n`);
-    const child = dksAsync(['serve', '--config', cfg, '--hkp', `127.0.0.1:${port}`]);
+    const child = dksAsync(['serve', '--config', cfg, '--hkp', `127.0.0.1:${port}`, '--recon', 'none']);
     try {
       let stats: { nodename: string; total: number } | undefined;
       for (let i = 0; i < 100 && !stats; i++) {
@@ -38,8 +38,10 @@ describe('dkeyserv serve', () => {
       expect(stats?.nodename).toBe('from-config');
       expect(stats?.total).toBe(6);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.on('exit', r));
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.on('exit', r));
+      }
     }
     expect(child.exitCode).toBe(0);
   });
@@ -56,7 +58,7 @@ describe('dkeyserv serve', () => {
   test('a port in use is one line and exit 1', async () => {
     const { port, server } = await freePort();
     try {
-      const r = dks(['serve', '--data', join(dir, 'data'), '--hkp', `127.0.0.1:${port}`]);
+      const r = dks(['serve', '--data', join(dir, 'data'), '--hkp', `127.0.0.1:${port}`, '--recon', 'none']);
       expect(r.code).toBe(1);
       expect(r.stderr.trim()).toBe(`dkeyserv: 127.0.0.1:${port} is already in use`);
     } finally {
