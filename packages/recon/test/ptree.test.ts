@@ -77,6 +77,20 @@ describe('prefix tree', () => {
     expect(store.transaction(() => tree.remove(hashes[0]))).toBe(false);
   });
 
+  test('a bulk rebuild gives the tree incremental inserts give', () => {
+    const a = freshTree('t4');
+    const b = freshTree('t5');
+    const hashes = Array.from({ length: 2000 }, (_, i) => md5(`r${i}`));
+    store.transaction(() => hashes.forEach((h) => a.insert(h)));
+    expect(store.transaction(() => b.rebuild([...hashes, hashes[0]]))).toBe(2000);
+    expect(b.check(() => {})).toEqual([]);
+    const shape = (t: PrefixTree, p: Bitstring): string => {
+      const n = t.node(p)!;
+      return `${p.toString()}:${n.size}:${n.leaf}:${n.svalues.join(',')}` + (n.leaf ? '' : p.children().map((c) => shape(t, c)).join('|'));
+    };
+    expect(shape(b, Bitstring.EMPTY)).toBe(shape(a, Bitstring.EMPTY));
+  });
+
   test('the ingest hook keeps the tree equal to the store; pbuild rebuilds the same tree', () => {
     const tree = attachPrefixTree(store);
     const keys = [...splitKeyring(readFileSync('/usr/share/keyrings/debian-role-keys.gpg'))].map((e) => (isKeyringError(e) ? [] : e.packets));

@@ -23,24 +23,10 @@ export function prefixTreeHooks(tree: PrefixTree): KeyStoreHooks {
   };
 }
 
-/** Rebuild the tree from every hash in the store, in transactions of `batch` elements. */
-export function rebuildPrefixTree(store: KeyStore, tree: PrefixTree, batch = 20_000): number {
-  store.transaction(() => tree.clear());
-  let n = 0;
-  let pending: Buffer[] = [];
-  const flush = () => {
-    store.transaction(() => {
-      for (const h of pending) tree.insert(h);
-    });
-    n += pending.length;
-    pending = [];
-  };
-  for (const h of store.hashes()) {
-    pending.push(h);
-    if (pending.length >= batch) flush();
-  }
-  flush();
-  return n;
+/** Rebuild the tree from every hash in the store (pbuild), in one transaction. */
+export function rebuildPrefixTree(store: KeyStore, tree: PrefixTree): number {
+  const hashes = [...store.hashes()];
+  return store.transaction(() => tree.rebuild(hashes));
 }
 
 /**

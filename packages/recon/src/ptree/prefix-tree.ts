@@ -148,7 +148,45 @@ export class PrefixTree implements ReconTree {
     return this.node(Bitstring.EMPTY)!.size;
   }
 
-  /** Remove every node (pbuild starts from here). Call inside a write transaction. */
+  /**
+   * Replace the whole tree by one holding `hashes` (pbuild), built in memory from the sorted set:
+   * a node with more than splitThreshold elements is internal, the rest are leaves — the same
+   * shape incremental inserts give — and an internal node's svalues are the product of its
+   * children's. Call inside a write transaction. Returns the number of distinct elements.
+   */
+  rebuild(hashes: Buffer[]): number {
+    const sorted = [...hashes].sort(Buffer.compare).filter((h, i, a) => i === 0 || !h.equals(a[i - 1]));
+    this.clear();
+    const build = (prefix: Bitstring, lo: number, hi: number): bigint[] => {
+      const size = hi - lo;
+      if (size <= this.params.splitThreshold) {
+        let sv = this.points.map(() => 1n);
+        for (let i = lo; i < hi; i++) {
+          const x = elementFromHash(sorted[i]);
+          sv = sv.map((s, j) => mul(s, sub(this.points[j], x)));
+        }
+        this.put({ prefix, size, svalues: sv, leaf: true, hashes: sorted.slice(lo, hi) });
+        return sv;
+      }
+      const depth = prefix.length / this.params.bitQuantum;
+      let sv = this.points.map(() => 1n);
+      let start = lo;
+      prefix.children(this.params.bitQuantum).forEach((child, c) => {
+        // sorted order: a child's elements are one contiguous run
+        let end = start;
+        while (end < hi && childIndex(sorted[end], depth, this.params.bitQuantum) === c) end++;
+        const csv = build(child, start, end);
+        sv = sv.map((s, j) => mul(s, csv[j]));
+        start = end;
+      });
+      this.put({ prefix, size, svalues: sv, leaf: false, hashes: [] });
+      return sv;
+    };
+    build(Bitstring.EMPTY, 0, sorted.length);
+    return sorted.length;
+  }
+
+  /** Remove every node. Call inside a write transaction. */
   clear() {
     for (const k of this.db.getKeys()) this.db.removeSync(k as Buffer);
   }
