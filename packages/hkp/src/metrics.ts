@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics on `/metrics` (prom-client), in a registry of the server's own so several
- * servers in one process (tests) do not collide. Names follow Hockeypuck's where they exist
- * (spec/landscape.md §2.1).
+ * servers in one process (tests) do not collide: HTTP, keys submitted, and recon sessions (the
+ * process that serves /metrics counts its recon node's sessions too).
  */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
@@ -23,6 +23,18 @@ export class HkpMetrics {
   readonly rateLimited = new Counter({
     name: 'dkeyserv_http_rate_limited_total',
     help: 'Requests refused with 429',
+    registers: [this.registry],
+  });
+
+  readonly reconSessions = new Counter({
+    name: 'dkeyserv_recon_sessions_total',
+    help: 'Recon sessions by direction (in: a peer connected, out: we gossiped) and result',
+    labelNames: ['direction', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly reconRecovered = new Counter({
+    name: 'dkeyserv_recon_keys_recovered_total',
+    help: 'Keys fetched by hashquery after recon sessions',
     registers: [this.registry],
   });
 

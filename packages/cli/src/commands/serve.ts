@@ -4,7 +4,7 @@
  * `db` process on the same data directory must serve it). Stops cleanly on SIGINT/SIGTERM.
  */
 import { hostname } from 'node:os';
-import { createHkpApp, listen, ListenError, RunningServer } from '@dkeyserv/hkp';
+import { createHkpApp, HkpMetrics, listen, ListenError, RunningServer } from '@dkeyserv/hkp';
 import { isKeyringError, Packet, splitKeyring } from '@dkeyserv/pgp';
 import { Partner, readMembership, ReconPeer, SKS_PTREE_PARAMS } from '@dkeyserv/recon';
 import { Config } from '../config';
@@ -22,6 +22,7 @@ export async function serve(config: Config, version: string, parts: { hkp: boole
   const { host, port } = config.hkp.listen;
   let http: RunningServer | undefined;
   let peer: ReconPeer | undefined;
+  const metrics = new HkpMetrics();
   try {
     if (parts.recon && config.recon.listen) {
       const partners = partnerList(config);
@@ -32,6 +33,10 @@ export async function serve(config: Config, version: string, parts: { hkp: boole
         listen: config.recon.listen,
         gossipIntervalMs: config.recon.gossipInterval * 1000,
         logger: logger('recon'),
+        onSession: (e) => {
+          metrics.reconSessions.inc({ direction: e.direction, result: e.error ? 'failure' : 'success' });
+          metrics.reconRecovered.inc(e.recovered);
+        },
         ingest: (keys) => {
           const packets: Packet[][] = [];
           for (const k of keys) for (const e of splitKeyring(k)) if (!isKeyringError(e)) packets.push(e.packets);
@@ -47,6 +52,7 @@ export async function serve(config: Config, version: string, parts: { hkp: boole
       const app = createHkpApp({
         store,
         logger: logger('hkp'),
+        metrics,
         peers: peer ? () => peer!.peers() : undefined,
         options: {
           maxBodyBytes: config.hkp.maxBodyBytes,
