@@ -66,6 +66,19 @@ describe('dkeyserv serve', () => {
     }
   });
 
+  test('a recon port in use is one line and exit 1', async () => {
+    const { port, server } = await freePort();
+    const hkp = await freePort();
+    hkp.server.close();
+    try {
+      const r = dks(['serve', '--data', join(dir, 'data'), '--hkp', `127.0.0.1:${hkp.port}`, '--recon', `127.0.0.1:${port}`]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe(`dkeyserv: 127.0.0.1:${port} is already in use`);
+    } finally {
+      server.close();
+    }
+  });
+
   test('bad config files are one line and exit 1; bad flags exit 2', () => {
     const cases: [string, RegExp][] = [
       ['[hkp]\nlisten = "nope"\n', /hkp\.listen: expected HOST:PORT/],
