@@ -11,6 +11,7 @@ import {
   KeyLimits,
   KeyValidity,
   normalizeKey,
+  ownerSigned,
   Packet,
   PacketLimits,
   PgpError,
@@ -18,6 +19,7 @@ import {
   ReconPolicyName,
   sksPacketsHash,
   splitPackets,
+  Tag,
   verifySelfSignatures,
 } from '@dkeyserv/pgp';
 import { keyTerms, KeyTerms } from './terms';
@@ -33,6 +35,8 @@ export interface PreparedKey {
   created: number;
   validity: KeyValidity;
   terms: KeyTerms;
+  /** a User ID (not an attribute) that its owner certified or revoked: the key is servable */
+  servedUserId: boolean;
 }
 
 /** A key that cannot be stored, with a short reason and a one-line message. */
@@ -72,6 +76,7 @@ export function describeKey(key: PublicKey): PreparedKey {
     created: key.primary.body.length >= 5 ? key.primary.body.readUInt32BE(1) : 0,
     validity,
     terms: keyTerms(key, validity),
+    servedUserId: key.uids.some((c, i) => c.packet.tag === Tag.UserId && ownerSigned(validity.uids[i])),
   };
 }
 

@@ -1,10 +1,10 @@
 /**
  * Index terms of a key: the lookup keys under which the key's fingerprint is filed.
- * Derived only from what was verified: UIDs with a valid self-signature give e-mail and word
- * terms, subkeys with a valid binding give key-ID and fingerprint terms, so a UID or subkey
+ * Derived only from what was verified: UIDs their owner signed (certified or revoked) give e-mail
+ * and word terms, subkeys likewise give key-ID and fingerprint terms, so a UID or subkey
  * that someone glued onto another person's key never makes that key show up in a search.
  */
-import { keyIdentity, PublicKey, uidEmail, uidText, uidWords, KeyValidity, Tag } from '@dkeyserv/pgp';
+import { keyIdentity, KeyValidity, ownerSigned, PublicKey, Tag, uidEmail, uidText, uidWords } from '@dkeyserv/pgp';
 
 export type IndexName = 'fpr' | 'kid64' | 'kid32' | 'email' | 'word';
 
@@ -21,7 +21,7 @@ export function keyTerms(key: PublicKey, validity: KeyValidity): KeyTerms {
   };
   addKey(key.fingerprint, key.keyId);
   key.subkeys.forEach((c, i) => {
-    if (!validity.subkeys[i]?.valid) return;
+    if (!ownerSigned(validity.subkeys[i])) return;
     try {
       const id = keyIdentity(c.packet.body);
       addKey(id.fingerprint, id.keyId);
@@ -32,7 +32,7 @@ export function keyTerms(key: PublicKey, validity: KeyValidity): KeyTerms {
   const emails = new Set<string>();
   const words = new Set<string>();
   key.uids.forEach((c, i) => {
-    if (c.packet.tag !== Tag.UserId || !validity.uids[i]?.valid) return;
+    if (c.packet.tag !== Tag.UserId || !ownerSigned(validity.uids[i])) return;
     const text = uidText(c.packet.body);
     const email = uidEmail(text);
     if (email) emails.add(email);

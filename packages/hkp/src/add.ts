@@ -4,7 +4,7 @@
  * body; bare revocation certificates are merged into the stored key they revoke once they
  * verify against it. Every key goes through the store's one write path.
  */
-import { IngestResult, KeyStore } from '@dkeyserv/db';
+import { IngestResult, isRejection, KeyStore, PreparedKey, prepareKey, Rejection } from '@dkeyserv/db';
 import {
   dearmor,
   isKeyringError,
@@ -76,8 +76,19 @@ export function addKeys(store: KeyStore, entries: KeyringEntry[]): AddOutcome {
       for (const sig of e.packets) results.push(addRevocation(store, sig));
     } else keys.push(e.packets);
   }
-  results.push(...store.ingestMany(keys));
+  results.push(...store.commit(keys.map((packets) => uploadable(store, prepareKey(packets, store.prepareOptions)))));
   return { results };
+}
+
+/**
+ * Uploads must carry something servable: a new key needs a User ID its owner signed (recon
+ * stores whatever its peers hold, for hash parity; an upload has no such reason). Additions to a
+ * stored key are merged.
+ */
+function uploadable(store: KeyStore, p: PreparedKey | Rejection): PreparedKey | Rejection {
+  if (isRejection(p) || store.get(p.fpr)) return p;
+  if (p.servedUserId) return p;
+  return { status: 'rejected', fpr: p.fpr.toString('hex'), reason: 'no-valid-uid', message: 'no User ID carries a valid self-signature, so nothing of this key would be served' };
 }
 
 /** A bare key revocation (0x20): merged into the stored key it verifies against. */

@@ -9,6 +9,7 @@ import { armor } from '@dkeyserv/pgp';
 import { addKeys, keyEntries, keyMaterial, summarize } from './add';
 import { CachedResponse, ResponseCache } from './cache';
 import { readBody } from './body';
+import { lingerOnClose } from './server';
 import { HttpError } from './errors';
 import { encodeHashQueryResponse, parseHashQuery } from './hashquery';
 import { HkpMetrics } from './metrics';
@@ -79,6 +80,7 @@ export function createHkpApp(deps: HkpDeps): Koa {
       const err = e instanceof HttpError ? e : internal(e, logger, ctx.path);
       ctx.status = err.status;
       for (const [k, v] of Object.entries(err.headers)) ctx.set(k, v);
+      if (err.headers.Connection === 'close') lingerOnClose(ctx.req.socket);
       if (ctx.state.html) {
         ctx.type = 'text/html; charset=utf-8';
         ctx.body = web.renderErrorPage(pageCtx, err.status, err.message);

@@ -4,15 +4,17 @@
  * recorded at ingest).
  */
 import { KeyRecord, KeyStore } from '@dkeyserv/db';
-import { keyIdentity, publicKeyInfo, Tag } from '@dkeyserv/pgp';
+import { keyIdentity, ownerSigned, publicKeyInfo, Tag } from '@dkeyserv/pgp';
 
 export interface UidView {
   /** UID text (UTF-8), or "[User Attribute]" */
   text: string;
   isAttribute: boolean;
-  /** has a valid self-certification: served and indexed */
+  /** has a valid self-certification */
   valid: boolean;
   revoked: boolean;
+  /** the owner certified or revoked it: served and indexed */
+  served: boolean;
   /** creation of the newest valid self-certification, seconds since the epoch */
   created?: number;
   /** signatures on this UID (self and third-party) */
@@ -29,6 +31,8 @@ export interface SubkeyView {
   expires?: number;
   valid: boolean;
   revoked: boolean;
+  /** the owner bound or revoked it: served and indexed */
+  served: boolean;
 }
 
 export interface KeyView {
@@ -50,7 +54,7 @@ export interface KeyView {
   /** ms since the epoch */
   firstSeen: number;
   modified: number;
-  /** false when no UID has a valid self-signature: nothing of the key is served */
+  /** false when the owner signed no UID: nothing of the key is served */
   servable: boolean;
 }
 
@@ -83,6 +87,7 @@ export function keyView(store: KeyStore, record: KeyRecord, now = Date.now() / 1
     isAttribute: c.packet.tag !== Tag.UserId,
     valid: v.uids[i]?.valid ?? false,
     revoked: v.uids[i]?.revoked ?? false,
+    served: ownerSigned(v.uids[i]),
     created: v.uids[i]?.created,
     signatures: c.sigs.length,
   }));
@@ -98,7 +103,7 @@ export function keyView(store: KeyStore, record: KeyRecord, now = Date.now() / 1
       // unreadable subkey packet: shown without identity
     }
     const ke = v.subkeys[i]?.keyExpires;
-    return { fingerprint: fpr, keyId: kid, algo: si.algo, bits: si.bits, created: si.created, expires: ke ? si.created + ke : undefined, valid: v.subkeys[i]?.valid ?? false, revoked: v.subkeys[i]?.revoked ?? false };
+    return { fingerprint: fpr, keyId: kid, algo: si.algo, bits: si.bits, created: si.created, expires: ke ? si.created + ke : undefined, valid: v.subkeys[i]?.valid ?? false, revoked: v.subkeys[i]?.revoked ?? false, served: ownerSigned(v.subkeys[i]) };
   });
   return {
     fingerprint: key.fingerprint.toString('hex').toUpperCase(),
@@ -115,6 +120,6 @@ export function keyView(store: KeyStore, record: KeyRecord, now = Date.now() / 1
     hash: Buffer.from(record.hash).toString('hex'),
     firstSeen: record.firstSeen,
     modified: record.modified,
-    servable: uids.some((u) => u.valid && !u.isAttribute),
+    servable: uids.some((u) => u.served && !u.isAttribute),
   };
 }

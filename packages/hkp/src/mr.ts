@@ -22,7 +22,7 @@ export function mrIndex(keys: readonly KeyView[]): string {
     const flags = (k.revoked ? 'r' : '') + (k.expired ? 'e' : '');
     lines.push(`pub:${k.fingerprint}:${k.algo}:${k.bits}:${k.created}:${t(k.expires)}:${flags}`);
     for (const u of k.uids) {
-      if (!u.valid || u.isAttribute) continue;
+      if (!u.served || u.isAttribute) continue;
       lines.push(`uid:${escapeUid(u.text)}:${t(u.created)}::${u.revoked ? 'r' : ''}`);
     }
   }

@@ -41,7 +41,7 @@ export function resolveQuery(store: KeyStore, q: Query, limits: ResolveLimits): 
     if (r) records.push(r);
   }
   if (records.length > limits.maxResults) {
-    throw new HttpError(413, `${records.length} keys match; the limit is ${limits.maxResults}: search more precisely`);
+    throw new HttpError(422, `${records.length} keys match; the limit is ${limits.maxResults}: search more precisely`);
   }
   return records.sort((a, b) => b.created - a.created);
 }

@@ -3,7 +3,7 @@
  * cap, and a clear error when the address is taken.
  */
 import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, Socket } from 'node:net';
 import Koa from 'koa';
 
 export class ListenError extends Error {
@@ -11,6 +11,35 @@ export class ListenError extends Error {
     super(message);
     this.name = 'ListenError';
   }
+}
+
+/**
+ * Close after the response without a reset: a client still sending a body we refused gets time
+ * to read the answer (a "lingering close"), instead of an RST that discards it. Node's HTTP server
+ * calls destroySoon() after a `Connection: close` response.
+ */
+export function lingerOnClose(socket: Socket, ms = 2000): void {
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume(); // read and discard what the client still sends
+    setTimeout(() => socket.destroy(), ms).unref();
+  };
+}
+
+/** Requests Node's HTTP parser rejects get a status and a one-line reason too. */
+function onClientError(err: NodeJS.ErrnoException, socket: Socket) {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, phrase, reason] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'the request line and headers are over 16 KiB']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT'
+        ? [408, 'Request Timeout', 'the request was not received in time']
+        : [400, 'Bad Request', 'malformed HTTP request'];
+  const body = reason + '\n';
+  socket.end(`HTTP/1.1 ${status} ${phrase}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 export interface ListenOptions {
@@ -39,6 +68,7 @@ export function listen(app: Koa, opts: ListenOptions): Promise<RunningServer> {
     app.callback(),
   );
   server.maxConnections = opts.maxConnections ?? 2000;
+  server.on('clientError', onClientError);
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       reject(

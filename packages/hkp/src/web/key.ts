@@ -13,7 +13,7 @@ export function renderKeyPage(ctx: PageContext, key: KeyView, armored: string | 
     ['Created', day(key.created)],
     ['Expires', key.expires ? day(key.expires) : 'never'],
     ['Status', status(key.revoked, key.expired)],
-    ['User IDs', `${key.uids.filter((u) => u.valid).length} of ${key.uids.length} served · ${plural(sigs, 'signature')} on them in all`],
+    ['User IDs', `${key.uids.filter((u) => u.served).length} of ${key.uids.length} served · ${plural(sigs, 'signature')} on them in all`],
     ['SKS hash', `<code class="hash">${key.hash}</code>`],
     ['First seen', minute(key.firstSeen)],
     ['Last modified', minute(key.modified)],
@@ -44,7 +44,7 @@ function status(revoked: boolean, expired: boolean): string {
 /** A withheld UID is not shown at all: its text was never certified by the key's owner. */
 function uid(u: UidView): string {
   const sigs = plural(u.signatures, 'signature');
-  if (!u.valid) return `<li class="withheld">${badge('withheld', WITHHELD)} <span class="meta">${sigs}</span></li>`;
+  if (!u.served) return `<li class="withheld">${badge('withheld', WITHHELD)} <span class="meta">${sigs}</span></li>`;
   return `<li><span class="uid">${escapeHtml(u.text)}</span>${u.revoked ? ' ' + badge('revoked') : ''}
 <span class="meta">self-signed ${day(u.created)} · ${sigs}</span></li>`;
 }
@@ -52,7 +52,7 @@ function uid(u: UidView): string {
 function subkey(s: SubkeyView): string {
   const expiry = s.expires ? `expires ${day(s.expires)}` : 'does not expire';
   const expired = s.expires !== undefined && s.expires * 1000 < Date.now();
-  const badges = [s.valid ? '' : badge('withheld', WITHHELD), s.revoked ? badge('revoked') : '', s.valid && expired ? badge('expired') : ''].filter(Boolean).join(' ');
-  return `<li${s.valid ? '' : ' class="withheld"'}>${s.fingerprint ? fingerprint(s.fingerprint) : '<em>unreadable subkey</em>'}${badges ? ' ' + badges : ''}
+  const badges = [s.served ? '' : badge('withheld', WITHHELD), s.revoked ? badge('revoked') : '', s.valid && expired ? badge('expired') : ''].filter(Boolean).join(' ');
+  return `<li${s.served ? '' : ' class="withheld"'}>${s.fingerprint ? fingerprint(s.fingerprint) : '<em>unreadable subkey</em>'}${badges ? ' ' + badges : ''}
 <span class="meta">${algorithm(s.algo, s.bits)} · created ${day(s.created)} · ${expiry}</span></li>`;
 }

@@ -27,7 +27,7 @@ export function renderIndexPage(ctx: PageContext, search: string, keys: readonly
 
 function result(k: KeyView): string {
   const uids = k.uids
-    .filter((u) => u.valid && !u.isAttribute)
+    .filter((u) => u.served && !u.isAttribute)
     .map((u) => `<li>${escapeHtml(u.text)}${u.revoked ? ' ' + badge('revoked') : ''}</li>`)
     .join('');
   return `<li class="key">

@@ -33,6 +33,15 @@ export interface ComponentValidity {
   keyExpires?: number;
 }
 
+/**
+ * Whether the key's owner signed this UID or subkey: a valid certification/binding, or a valid
+ * self-revocation (a revoked UID is still the owner's statement, and clients must learn of the
+ * revocation). Only such components are served and indexed.
+ */
+export function ownerSigned(c: ComponentValidity | undefined): boolean {
+  return c !== undefined && (c.valid || c.revoked);
+}
+
 export interface KeyValidity {
   /** the primary key carries a valid self key-revocation (0x20) */
   revoked: boolean;
