@@ -8,6 +8,7 @@
  *   [limits]     maxPackets = 20000  maxKeyBytes = 8388608
  *   [recon]      listen = "127.0.0.1:11370" (or "none")  gossipInterval = 60  peers = ["HOST:PORT"]
  *                membership = "/path/to/membership"   (an SKS-style `host port` file)
+ *                configTimeout = 30  messageTimeout = 60  sessionTimeout = 900   (seconds)
  */
 import { readFileSync } from 'node:fs';
 import { CliError } from './errors';
@@ -36,6 +37,10 @@ export interface Config {
     gossipInterval: number;
     peers: HostPort[];
     membership?: string;
+    /** seconds: for the peer's Config, for each message, for a whole session */
+    configTimeout: number;
+    messageTimeout: number;
+    sessionTimeout: number;
   };
 }
 
@@ -51,7 +56,7 @@ export const DEFAULT_CONFIG: Config = {
     rateLimit: { requests: 600, uploads: 30, windowSeconds: 60 },
   },
   limits: { maxPackets: 20_000, maxKeyBytes: 8 * 1024 * 1024 },
-  recon: { listen: { host: '127.0.0.1', port: 11370 }, gossipInterval: 60, peers: [] },
+  recon: { listen: { host: '127.0.0.1', port: 11370 }, gossipInterval: 60, peers: [], configTimeout: 30, messageTimeout: 60, sessionTimeout: 900 },
 };
 
 export function parseHostPort(value: string, what: string): HostPort {
@@ -70,7 +75,15 @@ const SHAPE: Shape = {
   contact: 'string',
   hkp: { listen: 'hostport', maxBodyBytes: 'int', maxResults: 'int', rateLimit: { requests: 'int', uploads: 'int', windowSeconds: 'int' } },
   limits: { maxPackets: 'int', maxKeyBytes: 'int' },
-  recon: { listen: 'hostport-or-none', gossipInterval: 'int', peers: 'hostport-list', membership: 'string' },
+  recon: {
+    listen: 'hostport-or-none',
+    gossipInterval: 'int',
+    peers: 'hostport-list',
+    membership: 'string',
+    configTimeout: 'int',
+    messageTimeout: 'int',
+    sessionTimeout: 'int',
+  },
 };
 
 /** Read and check a config file; returns the defaults with the file's values applied. */

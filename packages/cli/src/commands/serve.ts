@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { createHkpApp, HkpMetrics, listen, ListenError, RunningServer } from '@dkeyserv/hkp';
 import { isKeyringError, Packet, splitKeyring } from '@dkeyserv/pgp';
-import { Partner, readMembership, ReconPeer, SKS_PTREE_PARAMS } from '@dkeyserv/recon';
+import { DEFAULT_REQUESTER_OPTIONS, DEFAULT_RESPONDER_OPTIONS, Partner, readMembership, ReconPeer, SKS_PTREE_PARAMS } from '@dkeyserv/recon';
 import { Config } from '../config';
 import { CliError } from '../errors';
 import { logger } from '../logger';
@@ -24,36 +24,13 @@ export async function serve(config: Config, version: string, parts: { hkp: boole
   let peer: ReconPeer | undefined;
   const metrics = new HkpMetrics();
   try {
-    if (parts.recon && config.recon.listen) {
-      const partners = partnerList(config);
-      peer = new ReconPeer({
-        tree: tree!,
-        config: { version: RECON_VERSION, httpPort: port, bitQuantum: SKS_PTREE_PARAMS.bitQuantum, mbar: SKS_PTREE_PARAMS.mbar, filters: SKS_FILTERS },
-        partners,
-        listen: config.recon.listen,
-        gossipIntervalMs: config.recon.gossipInterval * 1000,
-        logger: logger('recon'),
-        onSession: (e) => {
-          metrics.reconSessions.inc({ direction: e.direction, result: e.error ? 'failure' : 'success' });
-          metrics.reconRecovered.inc(e.recovered);
-        },
-        ingest: (keys) => {
-          const packets: Packet[][] = [];
-          for (const k of keys) for (const e of splitKeyring(k)) if (!isKeyringError(e)) packets.push(e.packets);
-          const results = store.ingestMany(packets);
-          const rejected = results.filter((r) => r.status === 'rejected');
-          if (rejected.length) log.warn(`recovered keys rejected: ${rejected.map((r) => r.reason).join(', ')}`);
-        },
-      });
-      const addr = await peer.start();
-      log.info(`recon on ${addr}; partners: ${partners().map((p) => p.name).join(', ') || 'none'}`);
-    }
+    // HKP first: recon advertises the HTTP port actually bound (spec/recon.md §4.2 "http port")
     if (parts.hkp) {
       const app = createHkpApp({
         store,
         logger: logger('hkp'),
         metrics,
-        peers: peer ? () => peer!.peers() : undefined,
+        peers: () => peer?.peers() ?? [],
         options: {
           maxBodyBytes: config.hkp.maxBodyBytes,
           bodyTimeoutMs: 30_000,
@@ -71,8 +48,38 @@ export async function serve(config: Config, version: string, parts: { hkp: boole
         },
       });
       http = await listen(app, { host, port });
-      log.info(`serving HKP on http://${http.address} from ${config.data} (${store.count()} keys)`);
     }
+    if (parts.recon && config.recon.listen) {
+      const partners = partnerList(config);
+      const r = config.recon;
+      peer = new ReconPeer({
+        tree: tree!,
+        config: { version: RECON_VERSION, httpPort: http?.port ?? port, bitQuantum: SKS_PTREE_PARAMS.bitQuantum, mbar: SKS_PTREE_PARAMS.mbar, filters: SKS_FILTERS },
+        partners,
+        listen: r.listen,
+        gossipIntervalMs: r.gossipInterval * 1000,
+        configTimeoutMs: r.configTimeout * 1000,
+        sessionTimeoutMs: r.sessionTimeout * 1000,
+        requester: { ...DEFAULT_REQUESTER_OPTIONS, replyTimeoutMs: r.messageTimeout * 1000 },
+        responder: { ...DEFAULT_RESPONDER_OPTIONS, requestTimeoutMs: r.messageTimeout * 1000 },
+        logger: logger('recon'),
+        onSession: (e) => {
+          metrics.reconSessions.inc({ direction: e.direction, result: e.error ? 'failure' : 'success' });
+          metrics.reconRecovered.inc(e.recovered);
+        },
+        ingest: (keys) => {
+          const packets: Packet[][] = [];
+          for (const k of keys) for (const e of splitKeyring(k)) if (!isKeyringError(e)) packets.push(e.packets);
+          const results = store.ingestMany(packets);
+          const rejected = results.filter((x) => x.status === 'rejected');
+          if (rejected.length) log.warn(`recovered keys rejected: ${rejected.map((x) => x.reason).join(', ')}`);
+        },
+      });
+      const addr = await peer.start();
+      log.info(`recon on ${addr}; partners: ${partners().map((p) => p.name).join(', ') || 'none'}`);
+    }
+    // logged once everything listens: a failure above is the only line a user sees
+    if (http) log.info(`serving HKP on http://${http.address} from ${config.data} (${store.count()} keys)`);
   } catch (e) {
     await peer?.stop();
     await http?.close();

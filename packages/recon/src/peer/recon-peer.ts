@@ -43,6 +43,8 @@ export interface ReconPeerOptions {
   ingest: (keys: Buffer[]) => void;
   logger: Logger;
   configTimeoutMs?: number;
+  /** a whole session's limit, so a peer that answers just in time cannot keep us busy (SKS: 3600 s) */
+  sessionTimeoutMs?: number;
   requester?: RequesterOptions;
   responder?: ResponderOptions;
   recover?: RecoverOptions;
@@ -128,6 +130,7 @@ export class ReconPeer {
       const found = new FoundSet();
       let httpPort: number | undefined;
       const conn = new ReconConnection(socket);
+      const guard = this.guard(socket);
       try {
         httpPort = (await exchangeConfig(conn, this.opts.config, this.opts.configTimeoutMs ?? 30_000)).httpPort;
         await runResponder(conn, this.opts.tree, found, this.opts.responder ?? DEFAULT_RESPONDER_OPTIONS);
@@ -137,6 +140,7 @@ export class ReconPeer {
         event.error = (e as Error).message;
         status.lastOutgoingError = event.error;
       } finally {
+        clearTimeout(guard);
         conn.close();
       }
       // partial results of a broken session are recovered too (spec §6.4)
@@ -178,6 +182,7 @@ export class ReconPeer {
     const event: SessionEvent = { direction: 'in', peer: name, found: 0, recovered: 0 };
     const conn = new ReconConnection(socket);
     const found = new FoundSet();
+    const guard = this.guard(socket);
     (async () => {
       let httpPort: number | undefined;
       try {
@@ -189,6 +194,7 @@ export class ReconPeer {
         event.error = (e as Error).message;
         status.lastIncomingError = event.error;
       } finally {
+        clearTimeout(guard);
         conn.close();
       }
       event.found = found.size;
@@ -201,6 +207,12 @@ export class ReconPeer {
         this.busy = false;
         this.report(event);
       });
+  }
+
+  /** Ends a session that outlives sessionTimeoutMs. */
+  private guard(socket: Socket): NodeJS.Timeout {
+    const ms = this.opts.sessionTimeoutMs ?? 900_000;
+    return setTimeout(() => socket.destroy(new Error(`the session exceeded its limit of ${ms / 1000} s`)), ms);
   }
 
   private async recover(host: string, httpPort: number, found: FoundSet, status: PeerStatus): Promise<number> {

@@ -20,6 +20,8 @@ export class ReconConnection {
   private readonly out: Buffer[] = [];
   private waiter?: () => void;
   private ended?: string;
+  /** bytes received so far: none means the peer refused before its Config (busy, spec §4.5) */
+  private received = 0;
 
   constructor(
     readonly socket: Socket,
@@ -28,6 +30,7 @@ export class ReconConnection {
     this.reader = new MessageReader(limits);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
+      this.received += chunk.length;
       try {
         this.reader.push(chunk);
       } catch (e) {
@@ -73,12 +76,12 @@ export class ReconConnection {
 
   /** The next message; rejects on a protocol error, a closed connection or after `timeoutMs`. */
   readMessage(timeoutMs: number): Promise<ReconMessage> {
-    return this.waitFor(() => this.reader.next(), timeoutMs, 'a message');
+    return this.waitFor(() => this.reader.next(), timeoutMs, 'message');
   }
 
   /** The peer's bare config status string (§4.1). */
   readStatus(timeoutMs: number): Promise<ConfigStatus> {
-    return this.waitFor(() => this.reader.nextStatus(), timeoutMs, 'the config status');
+    return this.waitFor(() => this.reader.nextStatus(), timeoutMs, 'config status');
   }
 
   private waitFor<T>(take: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
@@ -95,7 +98,7 @@ export class ReconConnection {
           return true;
         }
         if (this.ended) {
-          reject(new ReconSessionError(`${this.ended} while waiting for ${what}`));
+          reject(new ReconSessionError(this.received === 0 ? `the peer closed the connection before sending anything (busy, or we are not its partner)` : `${this.ended} while waiting for the peer's ${what}`));
           return true;
         }
         return false;
@@ -103,7 +106,7 @@ export class ReconConnection {
       if (attempt()) return;
       const timer = setTimeout(() => {
         this.waiter = undefined;
-        reject(new ReconSessionError(`no ${what} from the peer within ${timeoutMs / 1000} s`));
+        reject(new ReconSessionError(`the peer sent no ${what} within ${timeoutMs / 1000} s`));
       }, timeoutMs);
       this.waiter = () => {
         if (attempt()) {

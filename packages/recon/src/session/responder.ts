@@ -28,7 +28,7 @@ export async function runResponder(conn: ReconConnection, tree: ReconTree, found
     switch (msg.type) {
       case 'ReconRqstPoly': {
         const node = tree.node(msg.prefix);
-        if (!node) return missingNode(conn, 'ReconRqst_Poly');
+        if (!node) return missingNode(conn, 'server should never receive request for non-existant node (ReconRqst_Poly)');
         if (msg.samples.length !== node.svalues.length) throw new ReconSessionError(`Poly request with ${msg.samples.length} samples, not ${node.svalues.length}`);
         try {
           const values = msg.samples.map((s, i) => div(s, node.svalues[i]));
@@ -43,7 +43,7 @@ export async function runResponder(conn: ReconConnection, tree: ReconTree, found
         break;
       }
       case 'ReconRqstFull': {
-        if (!tree.node(msg.prefix)) return missingNode(conn, 'ReconRqst_Full');
+        if (!tree.node(msg.prefix)) return missingNode(conn, 'server should never received request for non-existant node (ReconRqst_Full)');
         const local = tree.hashes(msg.prefix).map(elementFromHash);
         const remote = new Set(msg.elements);
         const localSet = new Set(local);
@@ -70,10 +70,12 @@ export async function runResponder(conn: ReconConnection, tree: ReconTree, found
   }
 }
 
-/** SKS answers a request for a node it does not have with Error and stops (spec §10 item 5). */
-function missingNode(conn: ReconConnection, what: string): never {
-  const text = `server should never receive request for non-existant node (${what})`;
+/**
+ * SKS answers a request for a node it does not have with Error and stops (spec §10 item 5); the
+ * texts are SKS's own, typos included (§3.1).
+ */
+function missingNode(conn: ReconConnection, text: string): never {
   conn.write({ type: 'Error', text });
   conn.flush();
-  throw new ReconSessionError(`the peer asked for a node we do not have (${what})`);
+  throw new ReconSessionError(`the peer asked for a node we do not have: ${text}`);
 }
