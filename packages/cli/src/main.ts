@@ -14,6 +14,7 @@ import { formatFsck } from './commands/fsck';
 import { openStore } from './store';
 import { Config, loadConfig, parseHostPort } from './config';
 import { serve } from './commands/serve';
+import { nodeId, verifyQuorum } from './commands/quorum';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require('../package.json').version;
@@ -138,6 +139,28 @@ export function buildProgram(): Command {
       } finally {
         await store.close();
       }
+    });
+
+  program
+    .command('node-id')
+    .description("print this node's quorum attestation key (base64), creating it on first use")
+    .option('-d, --data <dir>', 'data directory (default ./data, or `data` in the config file)')
+    .option('-c, --config <file>', 'TOML configuration file')
+    .action((opts: StoreFlags) => {
+      process.stdout.write(nodeId(configFrom(opts).data) + '\n');
+    });
+
+  program
+    .command('verify-quorum')
+    .description('check a key and its quorum proof (JSON on standard input) offline against a policy file')
+    .requiredOption('--policy <file>', 'the peer-set policy ([quorum] and [[quorum.member]] tables)')
+    .option('--key <file>', "the key's packets (binary or armored), instead of the proof's base64 `key`")
+    .action(async (opts: { policy: string; key?: string }) => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      const verdict = verifyQuorum(opts.policy, Buffer.concat(chunks).toString('utf8'), opts.key);
+      process.stdout.write(verdict.line + '\n');
+      if (!verdict.ok) process.exitCode = 1;
     });
 
   for (const [name, description, parts] of [

@@ -10,10 +10,13 @@ function comparePackets(a: Packet, b: Packet): number {
   return a.tag - b.tag || Buffer.compare(a.body, b.body);
 }
 
-/** SKS key hash of a packet list (order does not matter). */
-export function sksPacketsHash(packets: readonly Packet[]): Buffer {
+/**
+ * The bytes the SKS key hash digests: the packets sorted by (tag, body), each as
+ * int32_be(tag) ‖ int32_be(len) ‖ body, in one contiguous buffer (one digest call is far cheaper
+ * than an update per packet). Other digests of the same canonical form use it too (quorum).
+ */
+export function sksHashInput(packets: readonly Packet[]): Buffer {
   const sorted = [...packets].sort(comparePackets);
-  // one contiguous buffer and one digest call: far cheaper than an update per packet
   let size = 0;
   for (const p of sorted) size += 8 + p.body.length;
   const buf = Buffer.allocUnsafe(size);
@@ -24,7 +27,12 @@ export function sksPacketsHash(packets: readonly Packet[]): Buffer {
     p.body.copy(buf, at + 8);
     at += 8 + p.body.length;
   }
-  return createHash('md5').update(buf).digest();
+  return buf;
+}
+
+/** SKS key hash of a packet list (order does not matter). */
+export function sksPacketsHash(packets: readonly Packet[]): Buffer {
+  return createHash('md5').update(sksHashInput(packets)).digest();
 }
 
 /** SKS key hash of a parsed key: the hash of exactly the packets it stores. */

@@ -1,0 +1,48 @@
+/**
+ * Attesting as keys are stored (DESIGN.md §2 step 4, §6): a key-store hook that signs this node's
+ * attestation of every new key version it validated itself and keeps it in the attestation store,
+ * inside the ingest transaction, so a stored version and its attestation commit together.
+ *
+ * "Validated" means what ingest already established before the hook runs: parsed, within the
+ * limits, normalised, self-signatures verified; the node signs only versions it would serve, that
+ * is with at least one User ID its owner certified or revoked (the rule of hkp's presentKey).
+ * v3 keys are never attested: their MD5 fingerprints can be forged.
+ */
+import type { KeyChange, KeyStore, KeyStoreHooks } from '@dkeyserv/db';
+import { KeyValidity, ownerSigned, PublicKey, Tag, flattenKey } from '@dkeyserv/pgp';
+import { PolicyError } from './errors';
+import { NodeIdentity } from './identity';
+import { packetsSha256 } from './key-digest';
+import { QuorumPolicy } from './policy';
+import { FINGERPRINT_LENGTHS } from './statement';
+import { AttestationStore } from './store';
+
+/** Whether the node would serve this key: a User ID the owner certified or revoked. */
+export function isServable(key: PublicKey, validity: KeyValidity): boolean {
+  return key.uids.some((c, i) => c.packet.tag === Tag.UserId && ownerSigned(validity.uids[i]));
+}
+
+/** Whether this node attests the changed key: servable and with an attestable fingerprint. */
+function isAttestable(change: KeyChange): boolean {
+  return FINGERPRINT_LENGTHS.includes(change.fpr.length) && isServable(change.key, change.record.validity);
+}
+
+/** The hook that makes this node attest each version it stores (see attachAttestor). */
+export function attestorHooks(attestations: AttestationStore, identity: NodeIdentity, now: () => number = Date.now): KeyStoreHooks {
+  return {
+    onKeyChanged(change) {
+      if (!isAttestable(change)) return;
+      attestations.attest(identity, { fingerprint: change.fpr, keyHash: change.newHash, packetsSha256: packetsSha256(flattenKey(change.key)) }, now());
+    },
+  };
+}
+
+/**
+ * Make `keyStore` attest every key version it stores from now on, as `identity` under `policy`
+ * (which must be the attestation store's, with this node a member: otherwise PolicyError).
+ */
+export function attachAttestor(keyStore: KeyStore, attestations: AttestationStore, identity: NodeIdentity, policy: QuorumPolicy, now: () => number = Date.now): void {
+  if (!policy.hash.equals(attestations.policy.hash)) throw new PolicyError('policy-mismatch', `the attestation store runs policy ${attestations.policy}, not ${policy}`);
+  if (!policy.member(identity.id)) throw new PolicyError('not-a-member', `this node (${identity.idText}) is not a member of quorum policy ${policy}: add its key to [[quorum.member]]`);
+  keyStore.addHooks(attestorHooks(attestations, identity, now));
+}

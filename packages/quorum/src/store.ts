@@ -1,0 +1,350 @@
+/**
+ * The attestation store and the accepted view (DESIGN.md §6), in one binary database of the key
+ * store's LMDB environment. Every write is synchronous and runs in a (child) transaction, so when
+ * called from a key-store hook it commits or aborts with the key it is about.
+ *
+ * Rules, after the C2SP witnesses (spec/landscape.md §6.2.4):
+ * - only attestations that verify under the current policy are kept; the others are dropped and
+ *   counted by reason (`malformed`, `other-policy`, `not-a-member`, `bad-signature`);
+ * - one attestation per (fingerprint, signer, key hash), the newest: an older statement never
+ *   replaces a newer one, so a signer's newest attestation of a fingerprint (`latest`) only moves
+ *   forward. An older attestation of *another* version is still kept: it is a true statement
+ *   about that version, and peers reconciling the attestation set must converge on it;
+ * - two different statements of one signer about one fingerprint with the same timestamp, or
+ *   about the same key hash with different packet digests, are equivocation: both are kept as
+ *   evidence, and from then on that signer counts for no version of that fingerprint;
+ * - a version (key hash and packet digest) is accepted once k distinct members attested it.
+ *
+ * Which accepted version is the newest is decided by the members' own order, not by comparing
+ * clocks across members: an honest node attests a key's versions in the order it stores them,
+ * and the store only ever moves a key forward (merge), so "member m attested W later than V" is
+ * true of every honest m. W supersedes V when at least f+1 members say so — then at least one
+ * honest member does, and the f faulty members a policy tolerates can neither make a stale
+ * version supersede a newer one (a rollback, even with far-future timestamps) nor stop the newer
+ * one from superseding it. Any two quorums share at least 2k − n ≥ f+1 members, so an older
+ * accepted version is superseded as soon as the members both quorums share have attested both,
+ * unless faulty members among them vote the other way; the versions left standing are then
+ * ordered by quorum time, the timestamp of the k-th attestation (faulty members can only pull it
+ * earlier, never push a stale version later).
+ *
+ * Layout, one key prefix byte per table:
+ *
+ *   0x01 vote      len(fpr) fpr signer(32) keyHash(16)   → statement ‖ signature
+ *   0x02 evidence  len(fpr) fpr signer(32) id(16) id(16) → attestation a ‖ attestation b
+ *   0x03 id        id(16)                                → the vote key
+ *   0x04 dropped   reason (ASCII)                        → u64 count
+ */
+import type { KeyStore } from '@dkeyserv/db';
+import { PolicyError, QuorumError } from './errors';
+import { NodeIdentity } from './identity';
+import { QuorumPolicy } from './policy';
+import {
+  Attestation,
+  attestationId,
+  decodeAttestation,
+  decodeStatement,
+  DropReason,
+  encodeAttestation,
+  signStatement,
+  StatementFields,
+  verifyAttestation,
+} from './statement';
+
+type BinaryDatabase = NonNullable<ReturnType<KeyStore['openDatabase']>>;
+
+const VOTE = 0x01;
+const EVIDENCE = 0x02;
+const ID = 0x03;
+const DROPPED = 0x04;
+
+export const DROP_REASONS: readonly DropReason[] = ['malformed', 'other-policy', 'not-a-member', 'bad-signature'];
+
+/** What `add` did with an attestation. */
+export type AddResult =
+  /** kept; `latest`: it is now the signer's newest attestation of the fingerprint */
+  | { status: 'stored'; id: Buffer; latest: boolean }
+  /** this statement is already stored */
+  | { status: 'duplicate'; id: Buffer }
+  /** the signer has a newer attestation of this same version */
+  | { status: 'superseded'; id: Buffer }
+  /** conflicts with a stored statement of the same signer: kept as evidence */
+  | { status: 'equivocation'; id: Buffer }
+  | { status: 'dropped'; reason: DropReason };
+
+/** One version of a key and the members attesting it. */
+export interface KeyVersion {
+  fingerprint: Buffer;
+  keyHash: Buffer;
+  packetsSha256: Buffer;
+  /** names of the attesting members, in policy order */
+  members: string[];
+  /** their attestations, one per member, in the same order */
+  attestations: Attestation[];
+  /** and their timestamps (ms) */
+  timestamps: number[];
+  /** for an accepted version: the k-th earliest timestamp, when it reached quorum (ms) */
+  quorumTime?: number;
+}
+
+/** Two conflicting signed statements of one member about one key. */
+export interface Evidence {
+  signer: Buffer;
+  /** the signer's name in the current policy, if it is a member */
+  member?: string;
+  fingerprint: Buffer;
+  attestations: [Attestation, Attestation];
+}
+
+interface Stored {
+  att: Attestation;
+  fields: StatementFields;
+}
+
+/** A version being counted: its fields and, per signer (hex), that signer's attestation. */
+interface Version {
+  /** keyHash ‖ packetsSha256 */
+  id: Buffer;
+  fields: StatementFields;
+  entries: Map<string, Stored>;
+}
+
+/** The timestamp of a version's k-th attestation (it must have at least k). */
+function quorumTime(v: Version, k: number): number {
+  return [...v.entries.values()].map((e) => e.fields.timestamp).sort((a, b) => a - b)[k - 1];
+}
+
+function fprPart(fpr: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([fpr.length]), fpr]);
+}
+
+/** The key range holding exactly the keys that start with `prefix`. */
+function prefixRange(prefix: Buffer): { start: Buffer; end: Buffer } {
+  let i = prefix.length - 1;
+  while (prefix[i] === 0xff) i--; // (every prefix starts with a table byte < 0xff)
+  const end = Buffer.from(prefix.subarray(0, i + 1));
+  end[i]++;
+  return { start: prefix, end };
+}
+
+export class AttestationStore {
+  private constructor(
+    private readonly db: BinaryDatabase,
+    readonly policy: QuorumPolicy,
+  ) {}
+
+  /** The attestation store in `keyStore`'s environment, under `policy`. */
+  static open(keyStore: KeyStore, policy: QuorumPolicy): AttestationStore {
+    const db = keyStore.openDatabase('attest');
+    if (!db) throw new QuorumError('read-only', 'this key store was opened read-only and has no attestations yet');
+    return new AttestationStore(db, policy);
+  }
+
+  /** Verify and keep an attestation from anywhere (a peer, a proof, this node). */
+  add(att: Attestation): AddResult {
+    const v = verifyAttestation(att, this.policy);
+    return this.db.transactionSync(() => {
+      if (!v.ok) {
+        this.countDrop(v.reason);
+        return { status: 'dropped', reason: v.reason } as const;
+      }
+      return this.insert(att, v.fields);
+    });
+  }
+
+  /**
+   * Sign and keep this node's attestation of a key version, timestamped `now` or, if that would
+   * not be later than its newest attestation of the key, 1 ms after it: the node's own statements
+   * about a key are strictly ordered even when it stores two versions within one millisecond
+   * (an import batch), so it never equivocates by accident.
+   */
+  attest(identity: NodeIdentity, version: Pick<StatementFields, 'fingerprint' | 'keyHash' | 'packetsSha256'>, now: number): { attestation: Attestation; result: AddResult } {
+    if (!this.policy.member(identity.id)) throw new PolicyError('not-a-member', `this node (${identity.idText}) is not a member of quorum policy ${this.policy}`);
+    return this.db.transactionSync(() => {
+      const mine = this.signerEntries(version.fingerprint, identity.id);
+      const newest = Math.max(-1, ...mine.map((e) => e.fields.timestamp));
+      const fields = { ...version, policyHash: this.policy.hash, timestamp: Math.max(now, newest + 1) };
+      const attestation = signStatement(identity, fields);
+      // signed here and now: no need to pay for verifying the signature
+      return { attestation, result: this.insert(attestation, { ...fields, signer: identity.id }, mine) };
+    });
+  }
+
+  /**
+   * Inside a write transaction: apply the monotonicity and equivocation rules, then keep.
+   * `mine`: the signer's stored attestations of the fingerprint.
+   */
+  private insert(att: Attestation, f: StatementFields, mine = this.signerEntries(f.fingerprint, f.signer)): AddResult {
+    const id = attestationId(att);
+    for (const e of mine) {
+      // another signature over the same statement adds nothing (Ed25519 signers can re-sign)
+      if (e.att.statement.equals(att.statement)) return { status: 'duplicate', id: attestationId(e.att) };
+      const sameTime = e.fields.timestamp === f.timestamp;
+      const twoDigests = e.fields.keyHash.equals(f.keyHash) && !e.fields.packetsSha256.equals(f.packetsSha256);
+      if (sameTime || twoDigests) {
+        this.putEvidence(f, e.att, att);
+        return { status: 'equivocation', id };
+      }
+    }
+    const sameVersion = mine.find((e) => e.fields.keyHash.equals(f.keyHash));
+    if (sameVersion && sameVersion.fields.timestamp > f.timestamp) return { status: 'superseded', id };
+    const key = Buffer.concat([Buffer.from([VOTE]), fprPart(f.fingerprint), f.signer, f.keyHash]);
+    const replaced = this.db.get(key);
+    // (also an entry left by an earlier policy)
+    if (replaced) this.db.removeSync(Buffer.concat([Buffer.from([ID]), attestationId(decodeAttestation(replaced))]));
+    this.db.putSync(key, encodeAttestation(att));
+    this.db.putSync(Buffer.concat([Buffer.from([ID]), id]), key);
+    const latest = mine.every((e) => e.fields.timestamp < f.timestamp);
+    return { status: 'stored', id, latest };
+  }
+
+  /** A signer's stored attestations of a fingerprint under the current policy. */
+  private signerEntries(fpr: Buffer, signer: Buffer): Stored[] {
+    return this.votes(Buffer.concat([Buffer.from([VOTE]), fprPart(fpr), signer]));
+  }
+
+  private votes(prefix: Buffer): Stored[] {
+    const out: Stored[] = [];
+    for (const { value } of this.db.getRange(prefixRange(prefix))) {
+      const att = decodeAttestation(value);
+      const fields = decodeStatement(att.statement);
+      if (fields.policyHash.equals(this.policy.hash)) out.push({ att, fields });
+    }
+    return out;
+  }
+
+  private putEvidence(f: StatementFields, a: Attestation, b: Attestation) {
+    const [x, y] = [a, b].map((att) => ({ att, id: attestationId(att) })).sort((p, q) => Buffer.compare(p.id, q.id));
+    const key = Buffer.concat([Buffer.from([EVIDENCE]), fprPart(f.fingerprint), f.signer, x.id, y.id]);
+    this.db.putSync(key, Buffer.concat([encodeAttestation(x.att), encodeAttestation(y.att)]));
+  }
+
+  private countDrop(reason: DropReason) {
+    const key = Buffer.concat([Buffer.from([DROPPED]), Buffer.from(reason)]);
+    const old = this.db.get(key);
+    const count = Buffer.alloc(8);
+    count.writeBigUInt64BE((old ? old.readBigUInt64BE() : 0n) + 1n);
+    this.db.putSync(key, count);
+  }
+
+  /** The signer's newest attestation of a fingerprint: it never goes backwards. */
+  latest(signer: Buffer, fpr: Buffer): Attestation | undefined {
+    let best: Stored | undefined;
+    for (const e of this.signerEntries(fpr, signer)) if (!best || e.fields.timestamp > best.fields.timestamp) best = e;
+    return best?.att;
+  }
+
+  /** The stored attestation with this id (the element of the attestation set). */
+  get(id: Buffer): Attestation | undefined {
+    const key = this.db.get(Buffer.concat([Buffer.from([ID]), id]));
+    const value = key && this.db.get(key);
+    return value ? decodeAttestation(value) : undefined;
+  }
+
+  /** Signers (hex node ids) with evidence of equivocation about `fpr` under the current policy. */
+  private equivocators(fpr: Buffer): Set<string> {
+    const out = new Set<string>();
+    for (const e of this.evidenceIn(Buffer.concat([Buffer.from([EVIDENCE]), fprPart(fpr)]))) {
+      if (decodeStatement(e.attestations[0].statement).policyHash.equals(this.policy.hash)) out.add(e.signer.toString('hex'));
+    }
+    return out;
+  }
+
+  /** Every version of `fpr` that counted members attested, with their timestamps. */
+  private versions(fpr: Buffer): Version[] {
+    const excluded = this.equivocators(fpr);
+    const groups = new Map<string, Version>();
+    for (const e of this.votes(Buffer.concat([Buffer.from([VOTE]), fprPart(fpr)]))) {
+      const signer = e.fields.signer.toString('hex');
+      if (excluded.has(signer)) continue;
+      const id = Buffer.concat([e.fields.keyHash, e.fields.packetsSha256]);
+      const group = groups.get(id.toString('hex')) ?? { id, fields: e.fields, entries: new Map() };
+      group.entries.set(signer, e);
+      groups.set(id.toString('hex'), group);
+    }
+    return [...groups.values()];
+  }
+
+  /** Members that attested both versions and `w` later than `v`. */
+  private saysAfter(w: Version, v: Version): number {
+    let n = 0;
+    for (const [signer, e] of w.entries) {
+      const other = v.entries.get(signer);
+      if (other && e.fields.timestamp > other.fields.timestamp) n++;
+    }
+    return n;
+  }
+
+  private supersedes(w: Version, v: Version): boolean {
+    return w !== v && this.saysAfter(w, v) > this.policy.f;
+  }
+
+  /** Every version of `fpr`, and the newest accepted one (see the file comment). */
+  private view(fpr: Buffer): { accepted?: Version; all: Version[] } {
+    const all = this.versions(fpr);
+    const accepted = all.filter((v) => v.entries.size >= this.policy.k);
+    // (none is left standing only with more than f faulty members: then quorum time alone decides)
+    const standing = accepted.filter((v) => !accepted.some((w) => this.supersedes(w, v)));
+    // the later quorum time, then (for one answer on every node) the lower key hash and digest
+    const later = (v: Version, than: Version) => quorumTime(v, this.policy.k) - quorumTime(than, this.policy.k) || Buffer.compare(than.id, v.id);
+    let best: Version | undefined;
+    for (const v of standing.length ? standing : accepted) if (!best || later(v, best) > 0) best = v;
+    return { accepted: best, all };
+  }
+
+  private describe(v: Version): KeyVersion {
+    const entries = this.policy.members.map((m) => v.entries.get(m.key.toString('hex'))).filter((e) => e !== undefined);
+    return {
+      fingerprint: v.fields.fingerprint,
+      keyHash: v.fields.keyHash,
+      packetsSha256: v.fields.packetsSha256,
+      members: entries.map((e) => this.policy.member(e.fields.signer)!.name),
+      attestations: entries.map((e) => e.att),
+      timestamps: entries.map((e) => e.fields.timestamp),
+      quorumTime: entries.length >= this.policy.k ? quorumTime(v, this.policy.k) : undefined,
+    };
+  }
+
+  /** The newest accepted version of `fpr` (k distinct members attested it), if any. */
+  accepted(fpr: Buffer): KeyVersion | undefined {
+    const { accepted } = this.view(fpr);
+    return accepted && this.describe(accepted);
+  }
+
+  /**
+   * Versions of `fpr` short of quorum that the accepted version does not supersede, newest
+   * attestation first: what operators see as waiting for the quorum.
+   */
+  pending(fpr: Buffer): KeyVersion[] {
+    const { accepted, all } = this.view(fpr);
+    return all
+      .filter((v) => v.entries.size < this.policy.k && !(accepted && this.supersedes(accepted, v)))
+      .map((v) => this.describe(v))
+      .sort((a, b) => Math.max(...b.timestamps) - Math.max(...a.timestamps));
+  }
+
+  private *evidenceIn(prefix: Buffer): Generator<Evidence> {
+    for (const { key, value } of this.db.getRange(prefixRange(prefix))) {
+      const fpr = key.subarray(2, 2 + key[1]);
+      const signer = key.subarray(2 + key[1], 2 + key[1] + 32);
+      // both statements name the same fingerprint, so the two halves have the same length
+      const a = decodeAttestation(value.subarray(0, value.length / 2));
+      const b = decodeAttestation(value.subarray(value.length / 2));
+      yield { signer: Buffer.from(signer), member: this.policy.member(signer)?.name, fingerprint: Buffer.from(fpr), attestations: [a, b] };
+    }
+  }
+
+  /** Every pair of conflicting statements kept as evidence. */
+  evidence(): Evidence[] {
+    return [...this.evidenceIn(Buffer.from([EVIDENCE]))];
+  }
+
+  /** Attestations dropped since the store was created, by reason. */
+  dropped(): Record<DropReason, number> {
+    const out = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+    for (const r of DROP_REASONS) {
+      const v = this.db.get(Buffer.concat([Buffer.from([DROPPED]), Buffer.from(r)]));
+      if (v) out[r] = Number(v.readBigUInt64BE());
+    }
+    return out;
+  }
+}
