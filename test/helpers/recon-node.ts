@@ -27,6 +27,7 @@
  * SIGKILLs what is left; a detached watchdog per node kills it (checking /proc/PID/cmdline) and
  * deletes its dir once the test process dies, even on SIGKILL.  Only loopback is ever used.
  */
+import { startWatchdog } from './watchdog';
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -269,25 +270,7 @@ class NodeImpl implements ReconNode {
   }
 
   startWatchdog(): void {
-    const script = `
-      owner=$1 pid=$2 dir=$3
-      ours() { tr '\\0' ' ' </proc/$pid/cmdline 2>/dev/null | grep -qF -- "$dir"; }
-      while kill -0 "$owner" 2>/dev/null; do
-        ours || exit 0
-        sleep 1
-      done
-      if ours; then
-        kill -TERM "$pid" 2>/dev/null
-        for i in $(seq 1 50); do ours || break; sleep 0.2; done
-        ours && kill -KILL "$pid" 2>/dev/null
-      fi
-      [ -e "$dir/.dks-remove" ] && rm -rf "$dir"
-      exit 0`;
-    this.watchdog = spawn('bash', ['-c', script, 'dks-recon-watchdog', String(process.pid), String(this.pid), this.dir], {
-      detached: true,
-      stdio: 'ignore',
-    });
-    this.watchdog.unref();
+    this.watchdog = startWatchdog('dks-recon-watchdog', this.pid, this.dir);
   }
 
   async waitReady(timeoutMs: number): Promise<void> {

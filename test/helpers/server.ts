@@ -22,6 +22,7 @@
  * /proc/PID/cmdline is still ours) and deletes its temp dir once this process dies, even on
  * SIGKILL.  Only loopback is ever used.
  */
+import { startWatchdog } from './watchdog';
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -118,27 +119,7 @@ class ServerImpl implements RunningDkeyserv {
   }
 
   startWatchdog(): void {
-    // kills the server (only if /proc/PID/cmdline still names our temp dir) and deletes the
-    // temp dir once the test process is gone; exits by itself once the server is gone
-    const script = `
-      owner=$1 pid=$2 dir=$3
-      ours() { tr '\\0' ' ' </proc/$pid/cmdline 2>/dev/null | grep -qF -- "$dir"; }
-      while kill -0 "$owner" 2>/dev/null; do
-        ours || exit 0
-        sleep 1
-      done
-      if ours; then
-        kill -TERM "$pid" 2>/dev/null
-        for i in $(seq 1 50); do ours || break; sleep 0.2; done
-        ours && kill -KILL "$pid" 2>/dev/null
-      fi
-      [ -e "$dir/.dks-remove" ] && rm -rf "$dir"
-      exit 0`;
-    this.watchdog = spawn('bash', ['-c', script, 'dks-serve-watchdog', String(process.pid), String(this.pid), this.dir], {
-      detached: true,
-      stdio: 'ignore',
-    });
-    this.watchdog.unref();
+    this.watchdog = startWatchdog('dks-serve-watchdog', this.pid, this.dir);
   }
 
   async waitReady(timeoutMs: number): Promise<void> {
