@@ -140,6 +140,10 @@ export class KeyStore {
     this.indexes = idx;
     this.log = this.env.openDB<ChangeLogEntry, number>({ name: 'log', keyEncoding: 'uint32' });
     this.meta = this.env.openDB<unknown, string>({ name: 'meta' });
+    if (opts.readOnly && [this.keys, this.hashIndex, this.log, this.meta, ...Object.values(this.indexes)].some((db) => db === undefined)) {
+      // an import killed while creating the store leaves an environment without all its databases
+      throw new StoreOpenError(`no key store here yet at ${opts.path}: it was never completely created`);
+    }
     this.checkMeta(opts.readOnly ?? false);
   }
 

@@ -176,7 +176,10 @@ export class ReconPeer {
     }
     this.busy = true;
     const plain = ip.replace(/^::ffff:/, '');
-    const partner = this.opts.partners().find((p) => p.host === plain && p.port === socket.remotePort) ?? this.opts.partners().find((p) => p.host === plain);
+    // an incoming session names its partner only when one partner alone has that IP: peers
+    // connect from ephemeral ports, so partners sharing an address cannot be told apart
+    const sameIp = this.opts.partners().filter((p) => p.host === plain);
+    const partner = sameIp.length === 1 ? sameIp[0] : undefined;
     const name = partner?.name ?? `${plain} (incoming)`;
     const status = this.statusOf(name, partner ? `${partner.host}:${partner.port}` : plain);
     const event: SessionEvent = { direction: 'in', peer: name, found: 0, recovered: 0 };
