@@ -9,8 +9,11 @@
  *   [recon]      listen = "127.0.0.1:11370" (or "none")  gossipInterval = 60  peers = ["HOST:PORT"]
  *                membership = "/path/to/membership"   (an SKS-style `host port` file)
  *                configTimeout = 30  messageTimeout = 60  sessionTimeout = 900   (seconds)
+ *   [quorum]     name = "example-quorum"  version = 1      (the peer set: quorum mode on)
+ *   [[quorum.member]]  name = "alpha"  key = "<node-id base64>"  recon = "HOST:PORT"  http = "URL"
  */
 import { readFileSync } from 'node:fs';
+import { parsePolicy, QuorumPolicy } from '@dkeyserv/quorum';
 import { CliError } from './errors';
 
 export interface HostPort {
@@ -42,6 +45,8 @@ export interface Config {
     messageTimeout: number;
     sessionTimeout: number;
   };
+  /** the quorum peer set; quorum mode is on when the config names one (DESIGN.md §6) */
+  quorum?: QuorumPolicy;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -103,7 +108,15 @@ export function loadConfig(path: string | undefined): Config {
   } catch (e) {
     throw new CliError(`config ${path}: ${(e as Error).message.split('\n')[0]}`);
   }
-  apply(config as unknown as Record<string, unknown>, parsed, SHAPE, path, '');
+  const { quorum, ...rest } = parsed;
+  apply(config as unknown as Record<string, unknown>, rest, SHAPE, path, '');
+  if (quorum !== undefined) {
+    try {
+      config.quorum = parsePolicy({ quorum });
+    } catch (e) {
+      throw new CliError(`config ${path}: [quorum]: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
   return config;
 }
 

@@ -59,7 +59,7 @@ export function buildProgram(): Command {
     .option('--no-progress', 'no progress bar even on a terminal')
     .action(async (files: string[], opts: StoreFlags & { progress: boolean }) => {
       const config = configFrom(opts);
-      const { store } = openStore(config.data, { bulkLoad: true, limits: config.limits });
+      const { store } = openStore(config.data, { bulkLoad: true, limits: config.limits, quorum: config.quorum });
       let failed = false;
       try {
         const summary = await importFiles(store, files, {

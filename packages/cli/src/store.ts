@@ -2,6 +2,7 @@
 import { KeyStore, StoreOpenError } from '@dkeyserv/db';
 import { KeyLimits } from '@dkeyserv/pgp';
 import { attachPrefixTree, PrefixTree } from '@dkeyserv/recon';
+import { attachAttestor, AttestationStore, loadOrCreateIdentity, QuorumError, QuorumPolicy } from '@dkeyserv/quorum';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from './errors';
@@ -14,9 +15,11 @@ export interface OpenStore {
   store: KeyStore;
   /** absent only in a read-only store that never had one (before `pbuild`) */
   tree?: PrefixTree;
+  /** quorum mode: this node's attestations, signed for every stored key version */
+  attestations?: AttestationStore;
 }
 
-export function openStore(dataDir: string, opts: { readOnly?: boolean; mustExist?: boolean; bulkLoad?: boolean; limits?: KeyLimits } = {}): OpenStore {
+export function openStore(dataDir: string, opts: { readOnly?: boolean; mustExist?: boolean; bulkLoad?: boolean; limits?: KeyLimits; quorum?: QuorumPolicy } = {}): OpenStore {
   const path = join(dataDir, 'db');
   if ((opts.mustExist || opts.readOnly) && !existsSync(join(path, 'data.mdb'))) {
     throw new CliError(`${dataDir}: no key store here (run 'dkeyserv import --data ${dataDir} FILE' first)`);
@@ -24,14 +27,20 @@ export function openStore(dataDir: string, opts: { readOnly?: boolean; mustExist
   try {
     const store = KeyStore.open({ path, readOnly: opts.readOnly, bulkLoad: opts.bulkLoad, limits: opts.limits, logger: logger('db') });
     let tree: PrefixTree | undefined;
-    if (!opts.readOnly) tree = attachPrefixTree(store);
-    else {
+    let attestations: AttestationStore | undefined;
+    if (!opts.readOnly) {
+      tree = attachPrefixTree(store);
+      if (opts.quorum) {
+        attestations = AttestationStore.open(store, opts.quorum);
+        attachAttestor(store, attestations, loadOrCreateIdentity(dataDir), opts.quorum);
+      }
+    } else {
       const db = store.openDatabase('ptree');
       tree = db && new PrefixTree(db);
     }
-    return { store, tree };
+    return { store, tree, attestations };
   } catch (e) {
-    if (e instanceof StoreOpenError) throw new CliError(e.message);
+    if (e instanceof StoreOpenError || e instanceof QuorumError) throw new CliError(e.message);
     throw e;
   }
 }

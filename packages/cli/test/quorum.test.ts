@@ -10,7 +10,8 @@ import { KeyRecord, KeyStore } from '@dkeyserv/db';
 import { isKeyringError, splitKeyring, splitPackets } from '@dkeyserv/pgp';
 import { AttestationStore, keyVersionDigests, makeProof, NodeIdentity, policyDocument, proofToJson, QuorumPolicy, signStatement } from '@dkeyserv/quorum';
 import { readFileSync } from 'node:fs';
-import { dks } from './run';
+import { createServer } from 'node:net';
+import { dks, dksAsync } from './run';
 
 describe('dkeyserv node-id and verify-quorum', () => {
   let dir: string;
@@ -77,6 +78,42 @@ describe('dkeyserv node-id and verify-quorum', () => {
     const other = verify(proofJson, 'other.toml');
     expect(other.code).toBe(1);
     expect(other.stdout).toMatch(/^NOT valid: other-policy/);
+  });
+
+  test('quorum mode end to end: import attests, serve answers op=x-quorum, verify-quorum accepts the proof', async () => {
+    const data = join(dir, 'solo');
+    const id = dks(['node-id', '--data', data]).stdout.trim();
+    const policyText = `[quorum]\nname = "solo"\nversion = 1\n[[quorum.member]]\nname = "me"\nkey = "${id}"\n`;
+    writeFileSync(join(dir, 'solo-policy.toml'), policyText);
+    const cfg = join(dir, 'solo.toml');
+    writeFileSync(cfg, `data = "${data}"\n[recon]\nlisten = "none"\n[hkp.rateLimit]\nrequests = 0\n${policyText}`);
+    expect(dks(['import', '--config', cfg, '/usr/share/keyrings/debian-role-keys.gpg']).code).toBe(0);
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const child = dksAsync(['serve', '--config', cfg, '--hkp', `127.0.0.1:${port}`]);
+    try {
+      const fpr = Buffer.from(record.fpr).toString('hex').toUpperCase();
+      let res: Response | undefined;
+      for (let i = 0; i < 100 && !res; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        res = await fetch(`http://127.0.0.1:${port}/pks/lookup?op=x-quorum&search=0x${fpr}`).catch(() => undefined);
+      }
+      expect(res?.status).toBe(200);
+      const proof = await res!.text();
+      const v = dks(['verify-quorum', '--policy', join(dir, 'solo-policy.toml')], { input: Buffer.from(proof) });
+      expect(v.stdout).toMatch(/^valid: 1 of 1 members of solo v1 \(k = 1\) vouch for [0-9A-F]{40}: me$/m);
+      expect(v.code).toBe(0);
+      const missing = await fetch(`http://127.0.0.1:${port}/pks/lookup?op=x-quorum&search=0x${'0'.repeat(40)}`);
+      expect(missing.status).toBe(404);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+    }
   });
 
   test('input errors are one line with exit 1', () => {

@@ -48,10 +48,12 @@ export interface HkpDeps {
   metrics?: HkpMetrics;
   /** recon partners' status, shown in stats */
   peers?: () => PeerView[];
+  /** quorum mode: the proof (JSON) of a key's accepted version, or undefined (DESIGN.md §6) */
+  quorumProof?: (fpr: Buffer) => object | undefined;
 }
 
 /** `op=` values of /pks/lookup (x-hget is SKS's alias). */
-const OPS = ['get', 'index', 'vindex', 'hget', 'x-hget', 'stats', 'x-stats'];
+const OPS = ['get', 'index', 'vindex', 'hget', 'x-hget', 'stats', 'x-stats', 'x-quorum'];
 
 export function createHkpApp(deps: HkpDeps): Koa {
   const { store, logger, options } = deps;
@@ -157,6 +159,16 @@ export function createHkpApp(deps: HkpDeps): Koa {
           ctx.type = 'application/json';
           ctx.body = JSON.stringify(view) + '\n';
         } else html(ctx, web.renderStatsPage(pageCtx, view));
+        return;
+      }
+      case 'x-quorum': {
+        if (!deps.quorumProof) throw new HttpError(501, 'quorum mode is off: this server names no peer set');
+        const query = parseSearch(q.get('search'));
+        if (query.kind !== 'fpr') throw new HttpError(400, 'x-quorum takes search=0x<full fingerprint>');
+        const proof = deps.quorumProof(query.value);
+        if (!proof) throw new HttpError(404, `no accepted version of key ${query.value.toString('hex').toUpperCase()} (not stored, or its quorum is pending)`);
+        ctx.type = 'application/json';
+        ctx.body = JSON.stringify(proof) + '\n';
         return;
       }
       case 'hget':

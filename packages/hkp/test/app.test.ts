@@ -119,6 +119,7 @@ describe('HKP app', () => {
       ['/pks/lookup?op=get&options=mr&search=0x' + '0'.repeat(40), 404, /no key found/],
       ['/pks/lookup?op=hget&search=nothex', 400, /32 hex/],
       ['/nowhere', 404, /no such page/],
+      ['/pks/lookup?op=x-quorum&search=0x' + '0'.repeat(40), 501, /quorum mode is off/],
     ];
     for (const [path, status, reason] of cases) {
       const r = await get(path);

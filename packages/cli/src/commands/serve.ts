@@ -7,6 +7,8 @@ import { hostname } from 'node:os';
 import { createHkpApp, HkpMetrics, listen, ListenError, RunningServer } from '@dkeyserv/hkp';
 import { isKeyringError, Packet, splitKeyring } from '@dkeyserv/pgp';
 import { DEFAULT_REQUESTER_OPTIONS, DEFAULT_RESPONDER_OPTIONS, Partner, readMembership, ReconPeer, SKS_PTREE_PARAMS } from '@dkeyserv/recon';
+import { KeyStore } from '@dkeyserv/db';
+import { AttestationStore, makeProof, proofToJson, QuorumPolicy } from '@dkeyserv/quorum';
 import { Config } from '../config';
 import { CliError } from '../errors';
 import { logger } from '../logger';
@@ -18,7 +20,7 @@ const RECON_VERSION = '1.1.6';
 
 export async function serve(config: Config, version: string, parts: { hkp: boolean; recon: boolean }): Promise<void> {
   const log = logger('serve');
-  const { store, tree } = openStore(config.data, { limits: config.limits });
+  const { store, tree, attestations } = openStore(config.data, { limits: config.limits, quorum: config.quorum });
   const { host, port } = config.hkp.listen;
   let http: RunningServer | undefined;
   let peer: ReconPeer | undefined;
@@ -31,6 +33,7 @@ export async function serve(config: Config, version: string, parts: { hkp: boole
         logger: logger('hkp'),
         metrics,
         peers: () => peer?.peers() ?? [],
+        quorumProof: attestations && config.quorum ? quorumProof(store, attestations, config.quorum) : undefined,
         options: {
           maxBodyBytes: config.hkp.maxBodyBytes,
           bodyTimeoutMs: 30_000,
@@ -98,6 +101,20 @@ export async function serve(config: Config, version: string, parts: { hkp: boole
   await peer?.stop();
   await http?.close();
   await store.close();
+}
+
+/**
+ * `op=x-quorum`: the proof of a key's accepted version with the key's packets (base64), the
+ * input of `dkeyserv verify-quorum`. Only while the stored version is the accepted one: older
+ * accepted versions' packets are not kept yet.
+ */
+function quorumProof(store: KeyStore, attestations: AttestationStore, policy: QuorumPolicy) {
+  return (fpr: Buffer): object | undefined => {
+    const version = attestations.accepted(fpr);
+    const record = store.get(fpr);
+    if (!version || !record || !Buffer.from(record.hash).equals(version.keyHash)) return undefined;
+    return { ...proofToJson(makeProof(policy, version)), key: Buffer.from(record.packets).toString('base64') };
+  };
 }
 
 /** Partners from the config and flags, plus the membership file re-read when it changes. */
