@@ -94,9 +94,14 @@ export class ReconPeer {
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
-  /** Per-partner status for the stats page and JSON. */
+  /**
+   * Per-partner status for the stats page and JSON, then any incoming sessions that could not be
+   * told apart by IP (named "IP (incoming)").
+   */
   peers(): PeerStatus[] {
-    return this.opts.partners().map((p) => this.statusOf(p.name, `${p.host}:${p.port}`));
+    const partners = this.opts.partners().map((p) => this.statusOf(p.name, `${p.host}:${p.port}`));
+    const named = new Set(partners.map((p) => p.name));
+    return [...partners, ...[...this.status.values()].filter((s) => !named.has(s.name))];
   }
 
   private statusOf(name: string, reconAddr: string): PeerStatus {
