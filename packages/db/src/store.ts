@@ -38,7 +38,8 @@ export interface KeyChange {
   fpr: Buffer;
   oldHash?: Buffer;
   newHash: Buffer;
-  key: PublicKey;
+  /** the stored key, parsed on first access */
+  readonly key: PublicKey;
   record: KeyRecord;
 }
 
@@ -267,7 +268,18 @@ export class KeyStore {
     this.putTerms(next.terms, fpr, true);
     this.appendLog({ time: now, fpr, oldHash, newHash: next.hash });
     if (this.hooks.length) {
-      const change = { fpr, oldHash, newHash: next.hash, key: this.parseRecord(record), record };
+      // the parsed key only when a hook asks for it (the prefix tree needs just the hashes)
+      let parsed: PublicKey | undefined;
+      const parse = () => (parsed ??= this.parseRecord(record));
+      const change: KeyChange = {
+        fpr,
+        oldHash,
+        newHash: next.hash,
+        record,
+        get key() {
+          return parse();
+        },
+      };
       for (const h of this.hooks) h.onKeyChanged?.(change);
     }
     return { status: stored ? 'updated' : 'new', fpr: fprHex, hash: hex(next.hash), oldHash: oldHash ? hex(oldHash) : undefined };
