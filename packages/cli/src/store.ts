@@ -2,7 +2,7 @@
 import { KeyStore, StoreOpenError } from '@dkeyserv/db';
 import { KeyLimits } from '@dkeyserv/pgp';
 import { attachPrefixTree, PrefixTree } from '@dkeyserv/recon';
-import { attachAttestor, AttestationStore, loadOrCreateIdentity, QuorumError, QuorumPolicy } from '@dkeyserv/quorum';
+import { attachAttestor, AttestationStore, loadOrCreateIdentity, NodeIdentity, QuorumError, QuorumPolicy } from '@dkeyserv/quorum';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from './errors';
@@ -17,6 +17,7 @@ export interface OpenStore {
   tree?: PrefixTree;
   /** quorum mode: this node's attestations, signed for every stored key version */
   attestations?: AttestationStore;
+  identity?: NodeIdentity;
 }
 
 export function openStore(dataDir: string, opts: { readOnly?: boolean; mustExist?: boolean; bulkLoad?: boolean; limits?: KeyLimits; quorum?: QuorumPolicy } = {}): OpenStore {
@@ -28,17 +29,19 @@ export function openStore(dataDir: string, opts: { readOnly?: boolean; mustExist
     const store = KeyStore.open({ path, readOnly: opts.readOnly, bulkLoad: opts.bulkLoad, limits: opts.limits, logger: logger('db') });
     let tree: PrefixTree | undefined;
     let attestations: AttestationStore | undefined;
+    let identity: NodeIdentity | undefined;
     if (!opts.readOnly) {
       tree = attachPrefixTree(store);
       if (opts.quorum) {
         attestations = AttestationStore.open(store, opts.quorum);
-        attachAttestor(store, attestations, loadOrCreateIdentity(dataDir), opts.quorum);
+        identity = loadOrCreateIdentity(dataDir);
+        attachAttestor(store, attestations, identity, opts.quorum);
       }
     } else {
       const db = store.openDatabase('ptree');
       tree = db && new PrefixTree(db);
     }
-    return { store, tree, attestations };
+    return { store, tree, attestations, identity };
   } catch (e) {
     if (e instanceof StoreOpenError || e instanceof QuorumError) throw new CliError(e.message);
     throw e;

@@ -80,14 +80,15 @@ describe('dkeyserv node-id and verify-quorum', () => {
     expect(other.stdout).toMatch(/^NOT valid: other-policy/);
   });
 
-  test('quorum mode end to end: import attests, serve answers op=x-quorum, verify-quorum accepts the proof', async () => {
+  test('quorum mode end to end: serve attests stored keys, answers op=x-quorum, verify-quorum accepts the proof', async () => {
     const data = join(dir, 'solo');
     const id = dks(['node-id', '--data', data]).stdout.trim();
     const policyText = `[quorum]\nname = "solo"\nversion = 1\n[[quorum.member]]\nname = "me"\nkey = "${id}"\n`;
     writeFileSync(join(dir, 'solo-policy.toml'), policyText);
     const cfg = join(dir, 'solo.toml');
     writeFileSync(cfg, `data = "${data}"\n[recon]\nlisten = "none"\n[hkp.rateLimit]\nrequests = 0\n${policyText}`);
-    expect(dks(['import', '--config', cfg, '/usr/share/keyrings/debian-role-keys.gpg']).code).toBe(0);
+    // keys imported before quorum mode: serve attests them at start
+    expect(dks(['import', '--data', data, '/usr/share/keyrings/debian-role-keys.gpg']).code).toBe(0);
     const port = await new Promise<number>((resolve) => {
       const s = createServer();
       s.listen(0, '127.0.0.1', () => {

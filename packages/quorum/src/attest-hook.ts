@@ -8,13 +8,13 @@
  * is with at least one User ID its owner certified or revoked (the rule of hkp's presentKey).
  * v3 keys are never attested: their MD5 fingerprints can be forged.
  */
-import type { KeyChange, KeyStore, KeyStoreHooks } from '@dkeyserv/db';
+import type { KeyStore, KeyStoreHooks } from '@dkeyserv/db';
 import { KeyValidity, ownerSigned, PublicKey, Tag, flattenKey } from '@dkeyserv/pgp';
 import { PolicyError } from './errors';
 import { NodeIdentity } from './identity';
 import { packetsSha256 } from './key-digest';
 import { QuorumPolicy } from './policy';
-import { FINGERPRINT_LENGTHS } from './statement';
+import { decodeStatement, FINGERPRINT_LENGTHS } from './statement';
 import { AttestationStore } from './store';
 
 /** Whether the node would serve this key: a User ID the owner certified or revoked. */
@@ -22,16 +22,16 @@ export function isServable(key: PublicKey, validity: KeyValidity): boolean {
   return key.uids.some((c, i) => c.packet.tag === Tag.UserId && ownerSigned(validity.uids[i]));
 }
 
-/** Whether this node attests the changed key: servable and with an attestable fingerprint. */
-function isAttestable(change: KeyChange): boolean {
-  return FINGERPRINT_LENGTHS.includes(change.fpr.length) && isServable(change.key, change.record.validity);
+/** Whether this node attests this stored version: servable and with an attestable fingerprint. */
+function attestable(fpr: Buffer, key: PublicKey, validity: KeyValidity): boolean {
+  return FINGERPRINT_LENGTHS.includes(fpr.length) && isServable(key, validity);
 }
 
 /** The hook that makes this node attest each version it stores (see attachAttestor). */
 export function attestorHooks(attestations: AttestationStore, identity: NodeIdentity, now: () => number = Date.now): KeyStoreHooks {
   return {
     onKeyChanged(change) {
-      if (!isAttestable(change)) return;
+      if (!attestable(change.fpr, change.key, change.record.validity)) return;
       attestations.attest(identity, { fingerprint: change.fpr, keyHash: change.newHash, packetsSha256: packetsSha256(flattenKey(change.key)) }, now());
     },
   };
@@ -45,4 +45,31 @@ export function attachAttestor(keyStore: KeyStore, attestations: AttestationStor
   if (!policy.hash.equals(attestations.policy.hash)) throw new PolicyError('policy-mismatch', `the attestation store runs policy ${attestations.policy}, not ${policy}`);
   if (!policy.member(identity.id)) throw new PolicyError('not-a-member', `this node (${identity.idText}) is not a member of quorum policy ${policy}: add its key to [[quorum.member]]`);
   keyStore.addHooks(attestorHooks(attestations, identity, now));
+}
+
+/**
+ * Attest every stored version this node has not attested yet — keys stored before quorum mode was
+ * switched on, or under another policy — in transactions of `batch` keys. Returns how many.
+ */
+export function attestStored(keyStore: KeyStore, attestations: AttestationStore, identity: NodeIdentity, now: () => number = Date.now, batch = 1000): number {
+  // first find them (reading), then attest in write transactions
+  const todo: Buffer[] = [];
+  for (const record of keyStore.records()) {
+    const mine = attestations.latest(identity.id, Buffer.from(record.fpr));
+    if (!mine || !decodeStatement(mine.statement).keyHash.equals(Buffer.from(record.hash))) todo.push(Buffer.from(record.fpr));
+  }
+  let n = 0;
+  for (let i = 0; i < todo.length; i += batch) {
+    keyStore.transaction(() => {
+      for (const fpr of todo.slice(i, i + batch)) {
+        const record = keyStore.get(fpr);
+        if (!record) continue;
+        const key = keyStore.parseRecord(record);
+        if (!attestable(fpr, key, record.validity)) continue;
+        attestations.attest(identity, { fingerprint: fpr, keyHash: Buffer.from(record.hash), packetsSha256: packetsSha256(flattenKey(key)) }, now());
+        n++;
+      }
+    });
+  }
+  return n;
 }

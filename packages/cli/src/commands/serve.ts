@@ -8,7 +8,7 @@ import { createHkpApp, HkpMetrics, listen, ListenError, RunningServer } from '@d
 import { isKeyringError, Packet, splitKeyring } from '@dkeyserv/pgp';
 import { DEFAULT_REQUESTER_OPTIONS, DEFAULT_RESPONDER_OPTIONS, Partner, readMembership, ReconPeer, SKS_PTREE_PARAMS } from '@dkeyserv/recon';
 import { KeyStore } from '@dkeyserv/db';
-import { AttestationStore, makeProof, proofToJson, QuorumPolicy } from '@dkeyserv/quorum';
+import { AttestationStore, attestStored, makeProof, proofToJson, QuorumPolicy } from '@dkeyserv/quorum';
 import { Config } from '../config';
 import { CliError } from '../errors';
 import { logger } from '../logger';
@@ -20,7 +20,12 @@ const RECON_VERSION = '1.1.6';
 
 export async function serve(config: Config, version: string, parts: { hkp: boolean; recon: boolean }): Promise<void> {
   const log = logger('serve');
-  const { store, tree, attestations } = openStore(config.data, { limits: config.limits, quorum: config.quorum });
+  const { store, tree, attestations, identity } = openStore(config.data, { limits: config.limits, quorum: config.quorum });
+  if (attestations && identity) {
+    // keys stored before quorum mode (or under another policy) get this node's attestation now
+    const n = attestStored(store, attestations, identity);
+    if (n > 0) log.info(`attested ${n} stored key versions as ${identity.idText}`);
+  }
   const { host, port } = config.hkp.listen;
   let http: RunningServer | undefined;
   let peer: ReconPeer | undefined;

@@ -1,0 +1,42 @@
+/**
+ * attestStored: keys stored before quorum mode was switched on get this node's attestation;
+ * already attested versions are left alone; a key with no owner-signed User ID is not attested.
+ */
+import { rmSync } from 'node:fs';
+import { KeyStore } from '@dkeyserv/db';
+import { keyIdentity, splitPackets } from '@dkeyserv/pgp';
+import { makeV4Key } from '../../../test-fixtures/keys';
+import { attachAttestor, attestStored } from '../src/attest-hook';
+import { NodeIdentity } from '../src/identity';
+import { decodeStatement } from '../src/statement';
+import { AttestationStore } from '../src/store';
+import { peerSet, roleKeys, tempDir } from './helpers';
+
+test('stored keys are attested once when quorum mode starts', async () => {
+  const dir = tempDir('dks-attest-stored-');
+  const keys = KeyStore.open({ path: dir });
+  try {
+    const role = roleKeys();
+    keys.ingestMany(role);
+    // primary and User ID without the self-signature: stored (as recon stores it), never attested
+    const [primary, uid] = splitPackets((await makeV4Key('unsigned@example.org')).publicKey);
+    expect(keys.ingest([primary, uid]).status).toBe('new');
+    const unsignedFpr = keyIdentity(primary.body).fingerprint;
+
+    const me = NodeIdentity.generate();
+    const { policy } = peerSet(4, { identities: [me, NodeIdentity.generate(), NodeIdentity.generate(), NodeIdentity.generate()] });
+    const attestations = AttestationStore.open(keys, policy);
+    attachAttestor(keys, attestations, me, policy);
+    expect(attestStored(keys, attestations, me)).toBe(role.length);
+    for (const record of keys.records()) {
+      const mine = attestations.latest(me.id, Buffer.from(record.fpr));
+      if (Buffer.from(record.fpr).equals(unsignedFpr)) expect(mine).toBeUndefined();
+      else expect(decodeStatement(mine!.statement).keyHash.equals(Buffer.from(record.hash))).toBe(true);
+    }
+    // a second pass finds nothing to do
+    expect(attestStored(keys, attestations, me)).toBe(0);
+  } finally {
+    await keys.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
