@@ -27,7 +27,7 @@
  * SIGKILLs what is left; a detached watchdog per node kills it (checking /proc/PID/cmdline) and
  * deletes its dir once the test process dies, even on SIGKILL.  Only loopback is ever used.
  */
-import { startWatchdog } from './watchdog';
+import { killOnExit, startWatchdog } from './watchdog';
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -145,7 +145,6 @@ export async function reservePorts(n: number): Promise<number[]> {
 }
 
 const live = new Set<NodeImpl>();
-let exitHookInstalled = false;
 
 class NodeImpl implements ReconNode {
   exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -353,12 +352,7 @@ export async function startReconNode(opts: ReconNodeOptions): Promise<ReconNode>
     });
     node = new NodeImpl(child, label, dir, data, hkpPort, reconPort);
     live.add(node);
-    if (!exitHookInstalled) {
-      exitHookInstalled = true;
-      process.on('exit', () => {
-        for (const n of live) if (n.running) n.child.kill('SIGKILL');
-      });
-    }
+    killOnExit(child);
     node.startWatchdog();
     await node.waitReady(opts.timeoutMs ?? 60_000);
     return node;

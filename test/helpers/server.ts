@@ -22,7 +22,7 @@
  * /proc/PID/cmdline is still ours) and deletes its temp dir once this process dies, even on
  * SIGKILL.  Only loopback is ever used.
  */
-import { startWatchdog } from './watchdog';
+import { killOnExit, startWatchdog } from './watchdog';
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -68,7 +68,6 @@ export interface RunningDkeyserv {
 }
 
 const live = new Set<ServerImpl>();
-let exitHookInstalled = false;
 
 class ServerImpl implements RunningDkeyserv {
   port = 0;
@@ -197,12 +196,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningDkey
     });
     srv = new ServerImpl(child, dir, data);
     live.add(srv);
-    if (!exitHookInstalled) {
-      exitHookInstalled = true;
-      process.on('exit', () => {
-        for (const s of live) if (s.running) s.child.kill('SIGKILL');
-      });
-    }
+    killOnExit(child);
     srv.startWatchdog();
     await srv.waitReady(opts.timeoutMs ?? 60_000);
     return srv;

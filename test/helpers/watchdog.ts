@@ -24,3 +24,17 @@ export function startWatchdog(label: string, pid: number, dir: string): ChildPro
   watchdog.unref();
   return watchdog;
 }
+
+const children = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** SIGKILL `child` if the test process exits while it still runs (the watchdog covers kill -9). */
+export function killOnExit(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const c of children) c.kill('SIGKILL');
+  });
+}

@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { dearmor, looksArmored, PgpError, splitKeyring, isKeyringError, KeyringEntry, KeyringError } from '@dkeyserv/pgp';
+import { dearmor, looksArmored, splitKeyring, KeyringEntry, KeyringError } from '@dkeyserv/pgp';
 import { CliError } from './errors';
 
 const KEY_FILE = /\.(pgp|gpg|asc|key|pub)$/i;
@@ -57,4 +57,3 @@ export function* readKeyFile(file: InputFile): Generator<KeyringEntry | KeyringE
   yield* splitKeyring(buf);
 }
 
-export { isKeyringError, PgpError };

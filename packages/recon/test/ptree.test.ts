@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { KeyStore } from '@dkeyserv/db';
 import { encodePacket, isKeyringError, splitKeyring } from '@dkeyserv/pgp';
 import { attachPrefixTree, Bitstring, checkPrefixTree, PrefixTree, rebuildPrefixTree, ZZp } from '../src/index';
+import { JUST_ONE_KEY, SV_A } from './vectors';
 
 const md5 = (s: string) => createHash('md5').update(s).digest();
 
@@ -28,28 +29,14 @@ describe('prefix tree', () => {
 
   test('root svalues of one element (conflux TestJustOneKey)', () => {
     const tree = freshTree('t1');
-    store.transaction(() => tree.insert(ZZp.elementToHash(224045810486609649306292620830306652473n)));
-    expect(tree.node(Bitstring.EMPTY)!.svalues).toEqual([
-      306467079064992673198834899522272784866n,
-      306467079064992673198834899522272784865n,
-      306467079064992673198834899522272784867n,
-      306467079064992673198834899522272784864n,
-      306467079064992673198834899522272784868n,
-      306467079064992673198834899522272784863n,
-    ]);
+    store.transaction(() => tree.insert(ZZp.elementToHash(JUST_ONE_KEY.element)));
+    expect(tree.node(Bitstring.EMPTY)!.svalues).toEqual(JUST_ONE_KEY.svalues);
   });
 
   test('root svalues of {d1..d5} (spec §9.2)', () => {
     const tree = freshTree('t2');
     store.transaction(() => ['1', '2', '3', '4', '5'].forEach((i) => tree.insert(md5(i))));
-    expect(tree.node(Bitstring.EMPTY)!.svalues).toEqual([
-      330526742717504110380694949847415283947n,
-      308502485758915358469790255588054432367n,
-      237274074261510933804703740060116221082n,
-      520283513145571035304701180590684221437n,
-      130766833010177196053395117332732095438n,
-      174517928361558255147046701521442300876n,
-    ]);
+    expect(tree.node(Bitstring.EMPTY)!.svalues).toEqual(SV_A);
   });
 
   test('random inserts and removes keep every invariant; removing all returns to an empty leaf', () => {

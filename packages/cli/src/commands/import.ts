@@ -4,9 +4,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { IngestResult, KeyStore, PreparedKey, PreparePool, Rejection } from '@dkeyserv/db';
-import { joinPackets, PgpError } from '@dkeyserv/pgp';
+import { isKeyringError, joinPackets, PgpError } from '@dkeyserv/pgp';
 import { CliError } from '../errors';
-import { InputFile, isKeyringError, listInputs, readKeyFile } from '../input';
+import { InputFile, listInputs, readKeyFile } from '../input';
 
 export interface ImportSummary {
   files: number;
