@@ -10,7 +10,7 @@
  */
 import type { KeyStore, KeyStoreHooks } from '@dkeyserv/db';
 import { KeyValidity, ownerSigned, PublicKey, Tag, flattenKey } from '@dkeyserv/pgp';
-import { PolicyError } from './errors';
+import { PolicyError, QuorumError } from './errors';
 import { NodeIdentity } from './identity';
 import { packetsSha256 } from './key-digest';
 import { QuorumPolicy } from './policy';
@@ -50,14 +50,33 @@ export function attachAttestor(keyStore: KeyStore, attestations: AttestationStor
 /**
  * Attest every stored version this node has not attested yet — keys stored before quorum mode was
  * switched on, or under another policy — in transactions of `batch` keys. Returns how many.
+ * A mark per (policy, node) remembers the change-log position checked last, so a restart only
+ * looks at the keys changed since, not at the whole store.
  */
 export function attestStored(keyStore: KeyStore, attestations: AttestationStore, identity: NodeIdentity, now: () => number = Date.now, batch = 1000): number {
+  const marks = keyStore.openDatabase('attest-mark');
+  if (!marks) throw new QuorumError('read-only', 'cannot attest in a read-only key store');
+  const markKey = Buffer.concat([attestations.policy.hash, identity.id]);
+  const mark = marks.get(markKey);
+  const upTo = keyStore.changeSeq();
   // first find them (reading), then attest in write transactions
-  const todo: Buffer[] = [];
-  for (const record of keyStore.records()) {
-    const mine = attestations.latest(identity.id, Buffer.from(record.fpr));
-    if (!mine || !decodeStatement(mine.statement).keyHash.equals(Buffer.from(record.hash))) todo.push(Buffer.from(record.fpr));
+  const candidates: Buffer[] = [];
+  if (mark === undefined) for (const record of keyStore.records()) candidates.push(Buffer.from(record.fpr));
+  else {
+    const seen = new Set<string>();
+    for (const [, change] of keyStore.changes(Number(Buffer.from(mark).readBigUInt64BE()))) {
+      const fpr = Buffer.from(change.fpr);
+      if (!seen.has(fpr.toString('hex'))) {
+        seen.add(fpr.toString('hex'));
+        candidates.push(fpr);
+      }
+    }
   }
+  const todo = candidates.filter((fpr) => {
+    const record = keyStore.get(fpr);
+    const mine = record && attestations.latest(identity.id, fpr);
+    return record && !(mine && decodeStatement(mine.statement).keyHash.equals(Buffer.from(record.hash)));
+  });
   let n = 0;
   for (let i = 0; i < todo.length; i += batch) {
     keyStore.transaction(() => {
@@ -71,5 +90,8 @@ export function attestStored(keyStore: KeyStore, attestations: AttestationStore,
       }
     });
   }
+  const seq = Buffer.alloc(8);
+  seq.writeBigUInt64BE(BigInt(upTo));
+  keyStore.transaction(() => marks.putSync(markKey, seq));
   return n;
 }

@@ -26,7 +26,6 @@ test('stored keys are attested once when quorum mode starts', async () => {
     const me = NodeIdentity.generate();
     const { policy } = peerSet(4, { identities: [me, NodeIdentity.generate(), NodeIdentity.generate(), NodeIdentity.generate()] });
     const attestations = AttestationStore.open(keys, policy);
-    attachAttestor(keys, attestations, me, policy);
     expect(attestStored(keys, attestations, me)).toBe(role.length);
     for (const record of keys.records()) {
       const mine = attestations.latest(me.id, Buffer.from(record.fpr));
@@ -34,6 +33,15 @@ test('stored keys are attested once when quorum mode starts', async () => {
       else expect(decodeStatement(mine!.statement).keyHash.equals(Buffer.from(record.hash))).toBe(true);
     }
     // a second pass finds nothing to do
+    expect(attestStored(keys, attestations, me)).toBe(0);
+    // a key stored later (no hook attached here) is found through the change log
+    const extra = splitPackets((await makeV4Key('later@example.org')).publicKey);
+    expect(keys.ingest(extra).status).toBe('new');
+    expect(attestStored(keys, attestations, me)).toBe(1);
+    expect(attestations.latest(me.id, keyIdentity(extra[0].body).fingerprint)).toBeDefined();
+    // with the hook attached, new versions are attested as they are stored
+    attachAttestor(keys, attestations, me, policy);
+    expect(keys.ingest(splitPackets((await makeV4Key('hooked@example.org')).publicKey)).status).toBe('new');
     expect(attestStored(keys, attestations, me)).toBe(0);
   } finally {
     await keys.close();
