@@ -10,8 +10,8 @@ import {
   joinPackets,
   KeyLimits,
   KeyValidity,
+  hasServedUserId,
   normalizeKey,
-  ownerSigned,
   Packet,
   PacketLimits,
   PgpError,
@@ -19,7 +19,6 @@ import {
   ReconPolicyName,
   sksPacketsHash,
   splitPackets,
-  Tag,
   verifySelfSignatures,
 } from '@dkeyserv/pgp';
 import { keyTerms, KeyTerms } from './terms';
@@ -76,7 +75,7 @@ export function describeKey(key: PublicKey): PreparedKey {
     created: key.primary.body.length >= 5 ? key.primary.body.readUInt32BE(1) : 0,
     validity,
     terms: keyTerms(key, validity),
-    servedUserId: key.uids.some((c, i) => c.packet.tag === Tag.UserId && ownerSigned(validity.uids[i])),
+    servedUserId: hasServedUserId(key, validity),
   };
 }
 

@@ -9,7 +9,7 @@
  * v3 keys are never attested: their MD5 fingerprints can be forged.
  */
 import type { KeyStore, KeyStoreHooks } from '@dkeyserv/db';
-import { KeyValidity, ownerSigned, PublicKey, Tag, flattenKey } from '@dkeyserv/pgp';
+import { flattenKey, hasServedUserId, KeyValidity, PublicKey } from '@dkeyserv/pgp';
 import { PolicyError, QuorumError } from './errors';
 import { NodeIdentity } from './identity';
 import { packetsSha256 } from './key-digest';
@@ -17,14 +17,10 @@ import { QuorumPolicy } from './policy';
 import { decodeStatement, FINGERPRINT_LENGTHS } from './statement';
 import { AttestationStore } from './store';
 
-/** Whether the node would serve this key: a User ID the owner certified or revoked. */
-export function isServable(key: PublicKey, validity: KeyValidity): boolean {
-  return key.uids.some((c, i) => c.packet.tag === Tag.UserId && ownerSigned(validity.uids[i]));
-}
 
 /** Whether this node attests this stored version: servable and with an attestable fingerprint. */
 function attestable(fpr: Buffer, key: PublicKey, validity: KeyValidity): boolean {
-  return FINGERPRINT_LENGTHS.includes(fpr.length) && isServable(key, validity);
+  return FINGERPRINT_LENGTHS.includes(fpr.length) && hasServedUserId(key, validity);
 }
 
 /** The hook that makes this node attest each version it stores (see attachAttestor). */

@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { KeyStore } from '@dkeyserv/db';
 import { Packet, parseKey, splitPackets, Tag } from '@dkeyserv/pgp';
 import { makeV3Key } from '../../../test-fixtures/keys';
-import { attachAttestor, isServable } from '../src/attest-hook';
+import { hasServedUserId } from '@dkeyserv/pgp';
+import { attachAttestor } from '../src/attest-hook';
 import { loadOrCreateIdentity, NodeIdentity } from '../src/identity';
 import { packetsSha256 } from '../src/key-digest';
 import { QuorumPolicy } from '../src/policy';
@@ -52,7 +53,7 @@ describe('attestor hook on debian-role-keys', () => {
     let servable = 0;
     for (const record of n.keys.records()) {
       const att = n.attestations.latest(n.identity.id, record.fpr);
-      if (!isServable(n.keys.parseRecord(record), record.validity)) {
+      if (!hasServedUserId(n.keys.parseRecord(record), record.validity)) {
         expect(att).toBeUndefined();
         continue;
       }
@@ -137,7 +138,7 @@ describe('attestor hook', () => {
     const [bareFpr, v3Fpr] = results.map((r) => Buffer.from(r.fpr!, 'hex'));
     expect(n.attestations.latest(n.identity.id, bareFpr)).toBeUndefined();
     expect(v3Fpr).toHaveLength(16);
-    expect(isServable(n.keys.parseRecord(n.keys.get(v3Fpr)!), n.keys.get(v3Fpr)!.validity)).toBe(true);
+    expect(hasServedUserId(n.keys.parseRecord(n.keys.get(v3Fpr)!), n.keys.get(v3Fpr)!.validity)).toBe(true);
     expect(n.attestations.latest(n.identity.id, v3Fpr)).toBeUndefined();
   });
 

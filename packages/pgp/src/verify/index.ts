@@ -12,7 +12,7 @@
  */
 import { LimitError, PgpError } from '../errors';
 import { PublicKey } from '../key';
-import { Packet } from '../packet';
+import { Packet, Tag } from '../packet';
 import { isIssuedBy, parseSignature, peekSignatureType, Signature, SigType } from '../signature';
 import { signedData } from './hashed-data';
 import { UnsupportedAlgorithmError, VerifyingKey, verifyingKey } from './pubkey';
@@ -40,6 +40,11 @@ export interface ComponentValidity {
  */
 export function ownerSigned(c: ComponentValidity | undefined): boolean {
   return c !== undefined && (c.valid || c.revoked);
+}
+
+/** Whether anything of the key is served: a User ID (not an attribute) its owner signed. */
+export function hasServedUserId(key: PublicKey, validity: KeyValidity): boolean {
+  return key.uids.some((c, i) => c.packet.tag === Tag.UserId && ownerSigned(validity.uids[i]));
 }
 
 export interface KeyValidity {
