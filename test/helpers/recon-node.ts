@@ -59,6 +59,8 @@ export interface ReconNodeOptions {
   env?: NodeJS.ProcessEnv;
   /** readiness timeout, ms (default 60 s) */
   timeoutMs?: number;
+  /** more TOML for the node's config file (e.g. the `[quorum]` tables) */
+  extraConfig?: string;
 }
 
 /** One JSON log line of `dkeyserv serve` (winston JSON format). */
@@ -321,7 +323,7 @@ class NodeImpl implements ReconNode {
 function tomlConfig(opts: ReconNodeOptions): string {
   const r = { requests: 600, uploads: 30, windowSeconds: 60, ...opts.rateLimit };
   const recon = opts.messageTimeout === undefined ? '' : `[recon]\nmessageTimeout = ${opts.messageTimeout}\n`;
-  return `[hkp.rateLimit]\nrequests = ${r.requests}\nuploads = ${r.uploads}\nwindowSeconds = ${r.windowSeconds}\n${recon}`;
+  return `[hkp.rateLimit]\nrequests = ${r.requests}\nuploads = ${r.uploads}\nwindowSeconds = ${r.windowSeconds}\n${recon}${opts.extraConfig ?? ''}`;
 }
 
 /** Import (if asked), then start `dkeyserv serve` with HKP and recon, and wait until it serves both. */
@@ -340,7 +342,7 @@ export async function startReconNode(opts: ReconNodeOptions): Promise<ReconNode>
     const label = opts.label ?? `node-${reconPort}`;
     const args = [CLI_MAIN, 'serve', '--data', data, '--hkp', `127.0.0.1:${hkpPort}`, '--recon', `127.0.0.1:${reconPort}`, '--gossip-interval', String(opts.gossipInterval)];
     for (const p of opts.peers ?? []) args.push('--peer', typeof p === 'number' ? `127.0.0.1:${p}` : p);
-    if (opts.rateLimit || opts.messageTimeout !== undefined) {
+    if (opts.rateLimit || opts.messageTimeout !== undefined || opts.extraConfig) {
       const config = path.join(dir, 'dkeyserv.toml');
       writeFileSync(config, tomlConfig(opts));
       args.push('--config', config);

@@ -2,7 +2,8 @@
 import { KeyStore, StoreOpenError } from '@dkeyserv/db';
 import { KeyLimits } from '@dkeyserv/pgp';
 import { attachPrefixTree, PrefixTree } from '@dkeyserv/recon';
-import { attachAttestor, AttestationStore, loadOrCreateIdentity, NodeIdentity, QuorumError, QuorumPolicy } from '@dkeyserv/quorum';
+import { QuorumError, QuorumPolicy } from '@dkeyserv/quorum';
+import { openQuorum, QuorumNode } from './quorum-node';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from './errors';
@@ -15,9 +16,8 @@ export interface OpenStore {
   store: KeyStore;
   /** absent only in a read-only store that never had one (before `pbuild`) */
   tree?: PrefixTree;
-  /** quorum mode: this node's attestations, signed for every stored key version */
-  attestations?: AttestationStore;
-  identity?: NodeIdentity;
+  /** quorum mode: this node's attestations (signed for every stored key version), the accepted view */
+  quorum?: QuorumNode;
 }
 
 export function openStore(dataDir: string, opts: { readOnly?: boolean; mustExist?: boolean; bulkLoad?: boolean; limits?: KeyLimits; quorum?: QuorumPolicy } = {}): OpenStore {
@@ -28,20 +28,15 @@ export function openStore(dataDir: string, opts: { readOnly?: boolean; mustExist
   try {
     const store = KeyStore.open({ path, readOnly: opts.readOnly, bulkLoad: opts.bulkLoad, limits: opts.limits, logger: logger('db') });
     let tree: PrefixTree | undefined;
-    let attestations: AttestationStore | undefined;
-    let identity: NodeIdentity | undefined;
+    let quorum: QuorumNode | undefined;
     if (!opts.readOnly) {
       tree = attachPrefixTree(store);
-      if (opts.quorum) {
-        attestations = AttestationStore.open(store, opts.quorum);
-        identity = loadOrCreateIdentity(dataDir);
-        attachAttestor(store, attestations, identity, opts.quorum);
-      }
+      if (opts.quorum) quorum = openQuorum(store, dataDir, opts.quorum);
     } else {
       const db = store.openDatabase('ptree');
       tree = db && new PrefixTree(db);
     }
-    return { store, tree, attestations, identity };
+    return { store, tree, quorum };
   } catch (e) {
     if (e instanceof StoreOpenError || e instanceof QuorumError) throw new CliError(e.message);
     throw e;

@@ -41,6 +41,8 @@ export interface KeyChange {
   /** the stored key, parsed on first access */
   readonly key: PublicKey;
   record: KeyRecord;
+  /** the version this change replaced, if any */
+  oldRecord?: KeyRecord;
 }
 
 /** Work other packages do inside the write transaction (DESIGN.md §1: db defines, others implement). */
@@ -128,7 +130,7 @@ export class KeyStore {
     this.bulkLoad = (opts.bulkLoad ?? false) && !opts.readOnly;
     if (!opts.readOnly) mkdirSync(opts.path, { recursive: true, mode: 0o700 });
     try {
-      this.env = open({ path: opts.path, maxDbs: 16, readOnly: opts.readOnly, compression: false, noSync: opts.bulkLoad ?? false });
+      this.env = open({ path: opts.path, maxDbs: 32, readOnly: opts.readOnly, compression: false, noSync: opts.bulkLoad ?? false });
     } catch (e) {
       throw new StoreOpenError(`cannot open the key store at ${opts.path}: ${(e as Error).message}`);
     }
@@ -276,6 +278,7 @@ export class KeyStore {
         oldHash,
         newHash: next.hash,
         record,
+        oldRecord: stored ?? undefined,
         get key() {
           return parse();
         },

@@ -4,7 +4,7 @@
  * for the pages people read); never HTML when `options=mr`, never a 502.
  */
 import Koa from 'koa';
-import { KeyStore, Logger } from '@dkeyserv/db';
+import { KeyRecord, KeyStore, Logger } from '@dkeyserv/db';
 import { armor } from '@dkeyserv/pgp';
 import { addKeys, keyEntries, keyMaterial, summarize } from './add';
 import { CachedResponse, ResponseCache } from './cache';
@@ -20,7 +20,7 @@ import { isOn, parseOptions, parseQuery } from './query';
 import { DEFAULT_RATE_LIMITS, RateLimiter, RateLimitOptions } from './ratelimit';
 import { resolveQuery } from './resolve';
 import { parseSearch } from './search';
-import { PeerView, ServerIdentity, Stats } from './stats';
+import { PeerView, QuorumKeyView, QuorumStatsView, ServerIdentity, Stats } from './stats';
 import * as web from './web';
 
 export interface HkpOptions {
@@ -48,8 +48,24 @@ export interface HkpDeps {
   metrics?: HkpMetrics;
   /** recon partners' status, shown in stats */
   peers?: () => PeerView[];
-  /** quorum mode: the proof (JSON) of a key's accepted version, or undefined (DESIGN.md §6) */
-  quorumProof?: (fpr: Buffer) => object | undefined;
+  /** quorum mode (DESIGN.md §6): serve accepted versions, proofs and attestations */
+  quorum?: QuorumServing;
+}
+
+/** What HKP needs of the quorum (implemented by @dkeyserv/quorum, wired by the cli). */
+export interface QuorumServing {
+  /** what to serve of a stored key: its accepted version, or undefined while none is */
+  served(record: KeyRecord): KeyRecord | undefined;
+  /** changes whenever `served` may answer differently with the same store (response cache) */
+  seq(): number;
+  /** `op=x-quorum`: the proof (JSON) of a key's accepted version, or undefined */
+  proof(fpr: Buffer): object | undefined;
+  /** `POST /pks/x-attestations`: the stored attestations (wire form) with these ids */
+  attestations(ids: Buffer[]): Buffer[];
+  /** the key page's quorum section */
+  keyStatus(record: KeyRecord): QuorumKeyView;
+  /** the stats page's quorum section */
+  stats(): QuorumStatsView;
 }
 
 /** `op=` values of /pks/lookup (x-hget is SKS's alias). */
@@ -59,7 +75,14 @@ export function createHkpApp(deps: HkpDeps): Koa {
   const { store, logger, options } = deps;
   const metrics = deps.metrics ?? new HkpMetrics();
   const limiter = new RateLimiter(options.rateLimit);
-  const stats = new Stats(store, options.identity, deps.peers);
+  const quorum = deps.quorum;
+  const stats = new Stats(store, options.identity, deps.peers, quorum && (() => quorum.stats()));
+  /** The record served for a stored one: itself, or in quorum mode its accepted version. */
+  const served = (r: KeyRecord | undefined): KeyRecord | undefined => (r && quorum ? quorum.served(r) : r);
+  const present = (r: KeyRecord | undefined): Buffer | undefined => {
+    const s = served(r);
+    return s && presentedBytes(store, s);
+  };
   const cache = new ResponseCache();
   const pageCtx: web.PageContext = { nodename: options.identity.nodename, version: options.identity.version };
   const app = new Koa();
@@ -114,6 +137,9 @@ export function createHkpApp(deps: HkpDeps): Koa {
       case '/pks/hashquery':
         if (ctx.method !== 'POST') throw new HttpError(405, 'use POST for /pks/hashquery');
         return hashquery(ctx);
+      case '/pks/x-attestations':
+        if (ctx.method !== 'POST') throw new HttpError(405, 'use POST for /pks/x-attestations');
+        return attestations(ctx);
       case '/pks/health':
         ctx.type = 'text/plain';
         ctx.body = 'OK\n';
@@ -139,8 +165,10 @@ export function createHkpApp(deps: HkpDeps): Koa {
       ctx.state.html = true;
       const record = store.get(Buffer.from(keyPage[1], 'hex'));
       if (!record) throw new HttpError(404, `no key with fingerprint ${keyPage[1].toUpperCase()}`);
-      const bytes = presentedBytes(store, record);
-      return html(ctx, web.renderKeyPage(pageCtx, keyView(store, record), bytes ? armor(bytes) : undefined));
+      const shown = served(record);
+      const bytes = shown && presentedBytes(store, shown);
+      // in quorum mode a pending key's page shows the stored version, marked as not served
+      return html(ctx, web.renderKeyPage(pageCtx, keyView(store, shown ?? record), bytes ? armor(bytes) : undefined, quorum?.keyStatus(record)));
     }
     throw new HttpError(404, `no such page: ${ctx.path}`);
   });
@@ -162,10 +190,10 @@ export function createHkpApp(deps: HkpDeps): Koa {
         return;
       }
       case 'x-quorum': {
-        if (!deps.quorumProof) throw new HttpError(501, 'quorum mode is off: this server names no peer set');
+        if (!quorum) throw new HttpError(501, 'quorum mode is off: this server names no peer set');
         const query = parseSearch(q.get('search'));
         if (query.kind !== 'fpr') throw new HttpError(400, 'x-quorum takes search=0x<full fingerprint>');
-        const proof = deps.quorumProof(query.value);
+        const proof = quorum.proof(query.value);
         if (!proof) throw new HttpError(404, `no accepted version of key ${query.value.toString('hex').toUpperCase()} (not stored, or its quorum is pending)`);
         ctx.type = 'application/json';
         ctx.body = JSON.stringify(proof) + '\n';
@@ -176,7 +204,7 @@ export function createHkpApp(deps: HkpDeps): Koa {
         const search = q.get('search') ?? '';
         if (!/^[0-9a-fA-F]{32}$/.test(search)) throw new HttpError(400, 'hget takes search=<32 hex digits of an SKS key hash>');
         const record = store.getByHash(Buffer.from(search, 'hex'));
-        const bytes = record && presentedBytes(store, record);
+        const bytes = present(record);
         if (!bytes) throw new HttpError(404, `no key with hash ${search.toLowerCase()}`);
         return sendKeys(ctx, [bytes], search.toLowerCase());
       }
@@ -186,7 +214,7 @@ export function createHkpApp(deps: HkpDeps): Koa {
     if (op === 'get' || mr) {
       // machine answers are cached until the store changes
       const key = `${op === 'vindex' ? 'index' : op}|${exact ? 1 : 0}|${(search ?? '').trim().toLowerCase()}`;
-      const seq = store.changeSeq();
+      const seq = quorum ? `${store.changeSeq()}/${quorum.seq()}` : store.changeSeq();
       let r = cache.get(key, seq);
       if (!r) {
         r = machineLookup(op, search, exact);
@@ -207,7 +235,11 @@ export function createHkpApp(deps: HkpDeps): Koa {
   }
 
   function servableViews(search: string | undefined, exact: boolean): KeyView[] {
-    const views = findRecords(search, exact).map((r) => keyView(store, r)).filter((v) => v.servable);
+    const views = findRecords(search, exact)
+      .map(served)
+      .filter((r): r is KeyRecord => r !== undefined)
+      .map((r) => keyView(store, r))
+      .filter((v) => v.servable);
     if (views.length === 0) throw new HttpError(404, `no key found for ${JSON.stringify(search)}`);
     return views;
   }
@@ -217,7 +249,7 @@ export function createHkpApp(deps: HkpDeps): Koa {
     if (op === 'get') {
       // legacy get never serves v6 keys (spec/landscape.md §1.4); only servable material
       const records = findRecords(search, exact);
-      const keys = records.filter((r) => r.version < 5).map((r) => presentedBytes(store, r)).filter((b): b is Buffer => b !== undefined);
+      const keys = records.filter((r) => r.version < 5).map(present).filter((b): b is Buffer => b !== undefined);
       if (keys.length === 0) throw new HttpError(404, `no key found for ${JSON.stringify(search)}`);
       return keysResponse(keys, records.length === 1 ? Buffer.from(records[0].fpr).toString('hex').toUpperCase() : 'gpgkey');
     }
@@ -270,6 +302,15 @@ export function createHkpApp(deps: HkpDeps): Koa {
     }
     ctx.type = 'pgp/keys';
     ctx.body = encodeHashQueryResponse(keys);
+  }
+
+  async function attestations(ctx: Koa.Context) {
+    if (!quorum) throw new HttpError(501, 'quorum mode is off: this server names no peer set');
+    const body = await readBody(ctx.req, options.maxBodyBytes, options.bodyTimeoutMs);
+    // the request has hashquery's shape: 16-byte ids instead of key hashes
+    const ids = parseHashQuery(body);
+    ctx.type = 'application/octet-stream';
+    ctx.body = encodeHashQueryResponse(quorum.attestations(ids));
   }
 
   return app;

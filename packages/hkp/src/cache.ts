@@ -10,7 +10,7 @@ export interface CachedResponse {
 }
 
 interface Entry extends CachedResponse {
-  seq: number;
+  seq: number | string;
 }
 
 export class ResponseCache {
@@ -22,7 +22,7 @@ export class ResponseCache {
     private readonly maxBytes = 128 * 1024 * 1024,
   ) {}
 
-  get(key: string, seq: number): CachedResponse | undefined {
+  get(key: string, seq: number | string): CachedResponse | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
     this.entries.delete(key);
@@ -34,7 +34,7 @@ export class ResponseCache {
     return e;
   }
 
-  set(key: string, seq: number, value: CachedResponse): void {
+  set(key: string, seq: number | string, value: CachedResponse): void {
     if (value.body.length > this.maxBytes / 16) return;
     const old = this.entries.get(key);
     if (old) {

@@ -34,6 +34,46 @@ export interface PeerView {
   lastRecovery?: string;
   lastRecoveryError?: string;
   keysRecovered: number;
+  /** quorum members: attestations recovered from this peer */
+  extraRecovered?: number;
+}
+
+/** One version of a key and who attested it (DESIGN.md §6). */
+export interface QuorumVersionView {
+  /** SKS key hash, lower-case hex */
+  keyHash: string;
+  members: string[];
+  /** when each member attested it (ISO), in the order of `members` */
+  attested: string[];
+  /** when it reached quorum (the k-th attestation), for an accepted version */
+  quorumTime?: string;
+}
+
+/** The quorum section of a key page. */
+export interface QuorumKeyView {
+  policy: string;
+  n: number;
+  k: number;
+  /** the version served; absent while the key waits for its quorum */
+  accepted?: QuorumVersionView;
+  /** the served version adds the owner's revocations from a newer version (served at once) */
+  revocationsAdded: boolean;
+  pending: QuorumVersionView[];
+}
+
+/** The quorum section of stats. */
+export interface QuorumStatsView {
+  policy: { name: string; version: number; hash: string; n: number; k: number; members: { name: string; id: string }[] };
+  /** this node's id (base64) */
+  nodeId: string;
+  /** attestations in the set peers reconcile */
+  attestations: number;
+  /** recently changed keys with a version waiting for its quorum (newest first, bounded) */
+  pending: { fingerprint: string; keyHash: string; members: string[] }[];
+  /** members caught signing two conflicting statements about a key */
+  evidence: { member?: string; signer: string; fingerprint: string }[];
+  /** attestations received and dropped, by reason */
+  dropped: Record<string, number>;
 }
 
 export interface StatsView extends ServerIdentity {
@@ -45,6 +85,8 @@ export interface StatsView extends ServerIdentity {
   peers: PeerView[];
   hourly: Bucket[];
   daily: Bucket[];
+  /** quorum mode only */
+  quorum?: QuorumStatsView;
 }
 
 const HOUR = 3600_000;
@@ -59,6 +101,7 @@ export class Stats {
     private readonly store: KeyStore,
     private readonly identity: ServerIdentity,
     private readonly peers: () => PeerView[] = () => [],
+    private readonly quorum?: () => QuorumStatsView,
     private readonly cacheMs = 10_000,
     private readonly now: () => number = Date.now,
   ) {}
@@ -87,6 +130,7 @@ export class Stats {
       peers: this.peers(),
       hourly,
       daily,
+      quorum: this.quorum?.(),
     };
     this.cached = { at: now, view };
     return view;

@@ -25,6 +25,7 @@ export * from './verify';
 export * from './armor';
 export * from './skshash';
 export * from './merge';
+export * from './revocations';
 export * from './policy';
 export * from './uid';
 export * from './keyinfo';

@@ -43,3 +43,4 @@ export * from './statement';
 export * from './store';
 export * from './attest-hook';
 export * from './proof';
+export * from './served';

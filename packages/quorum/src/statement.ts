@@ -145,7 +145,12 @@ export function decodeAttestation(bytes: Buffer): Attestation {
   return { statement, signature };
 }
 
-/** The attestation's 16-byte id: its element in the attestation set. */
+/**
+ * The attestation's 16-byte id, its element in the attestation set: SHA-256 of the statement
+ * alone. A signer can make many valid signatures of one statement (Ed25519 signing is
+ * deterministic only by convention); they all say the same, so they are one element and the
+ * set still converges between peers that keep different ones.
+ */
 export function attestationId(att: Attestation): Buffer {
-  return createHash('sha256').update(att.statement).update(att.signature).digest().subarray(0, ATTESTATION_ID_BYTES);
+  return createHash('sha256').update(att.statement).digest().subarray(0, ATTESTATION_ID_BYTES);
 }

@@ -31,11 +31,19 @@
  *
  *   0x01 vote      len(fpr) fpr signer(32) keyHash(16)   → statement ‖ signature
  *   0x02 evidence  len(fpr) fpr signer(32) id(16) id(16) → attestation a ‖ attestation b
- *   0x03 id        id(16)                                → the vote key
+ *   0x03 id        id(16)                                → statement ‖ signature
  *   0x04 dropped   reason (ASCII)                        → u64 count
+ *   0x05 set mark  listener name (ASCII)                 → policy hash its set was built for
+ *   0x06 seq       (empty)                               → u64, bumped by every change of the set
+ *
+ * The id table is the attestation set peers reconcile (DESIGN.md §6 "Distribution"): every vote
+ * and both halves of every piece of evidence, so that equivocation reaches every member. A vote
+ * replaced by the signer's newer attestation of the same version leaves the set. Set listeners
+ * (the recon tree over the ids, wired by the cli) see the changes of the current policy's part
+ * inside the same transaction.
  */
 import type { KeyStore } from '@dkeyserv/db';
-import { PolicyError, QuorumError } from './errors';
+import { MalformedError, PolicyError, QuorumError } from './errors';
 import { NodeIdentity } from './identity';
 import { QuorumPolicy } from './policy';
 import {
@@ -56,6 +64,18 @@ const VOTE = 0x01;
 const EVIDENCE = 0x02;
 const ID = 0x03;
 const DROPPED = 0x04;
+const SET_MARK = 0x05;
+const SEQ = 0x06;
+
+/** Something kept equal to the attestation set of the current policy (the recon tree over its ids). */
+export interface AttestationSetListener {
+  /** an id joined the set (inside the store's write transaction) */
+  added(id: Buffer): void;
+  /** an id left the set */
+  removed(id: Buffer): void;
+  /** replace everything by `ids` (first attach, or after the policy changed) */
+  rebuild(ids: Buffer[]): void;
+}
 
 export const DROP_REASONS: readonly DropReason[] = ['malformed', 'other-policy', 'not-a-member', 'bad-signature'];
 
@@ -127,6 +147,8 @@ function prefixRange(prefix: Buffer): { start: Buffer; end: Buffer } {
 }
 
 export class AttestationStore {
+  private readonly listeners: AttestationSetListener[] = [];
+
   private constructor(
     private readonly db: BinaryDatabase,
     readonly policy: QuorumPolicy,
@@ -149,6 +171,19 @@ export class AttestationStore {
       }
       return this.insert(att, v.fields);
     });
+  }
+
+  /** `add` for wire bytes (statement ‖ signature) from a peer: undecodable bytes are dropped as `malformed`. */
+  addWire(bytes: Buffer): AddResult {
+    let att: Attestation;
+    try {
+      att = decodeAttestation(bytes);
+    } catch (e) {
+      if (!(e instanceof MalformedError)) throw e;
+      this.db.transactionSync(() => this.countDrop('malformed'));
+      return { status: 'dropped', reason: 'malformed' };
+    }
+    return this.add(att);
   }
 
   /**
@@ -175,13 +210,14 @@ export class AttestationStore {
    */
   private insert(att: Attestation, f: StatementFields, mine = this.signerEntries(f.fingerprint, f.signer)): AddResult {
     const id = attestationId(att);
+    // the same statement (perhaps with another valid signature) adds nothing
+    if (this.db.get(this.idKey(id))) return { status: 'duplicate', id };
     for (const e of mine) {
-      // another signature over the same statement adds nothing (Ed25519 signers can re-sign)
-      if (e.att.statement.equals(att.statement)) return { status: 'duplicate', id: attestationId(e.att) };
       const sameTime = e.fields.timestamp === f.timestamp;
       const twoDigests = e.fields.keyHash.equals(f.keyHash) && !e.fields.packetsSha256.equals(f.packetsSha256);
       if (sameTime || twoDigests) {
         this.putEvidence(f, e.att, att);
+        this.putId(id, att);
         return { status: 'equivocation', id };
       }
     }
@@ -189,12 +225,69 @@ export class AttestationStore {
     if (sameVersion && sameVersion.fields.timestamp > f.timestamp) return { status: 'superseded', id };
     const key = Buffer.concat([Buffer.from([VOTE]), fprPart(f.fingerprint), f.signer, f.keyHash]);
     const replaced = this.db.get(key);
-    // (also an entry left by an earlier policy)
-    if (replaced) this.db.removeSync(Buffer.concat([Buffer.from([ID]), attestationId(decodeAttestation(replaced))]));
+    // (also an entry left by an earlier policy, which was never in the current set)
+    if (replaced) {
+      const old = decodeAttestation(replaced);
+      const oldId = attestationId(old);
+      this.db.removeSync(this.idKey(oldId));
+      this.bump();
+      if (decodeStatement(old.statement).policyHash.equals(this.policy.hash)) for (const l of this.listeners) l.removed(oldId);
+    }
     this.db.putSync(key, encodeAttestation(att));
-    this.db.putSync(Buffer.concat([Buffer.from([ID]), id]), key);
+    this.putId(id, att);
     const latest = mine.every((e) => e.fields.timestamp < f.timestamp);
     return { status: 'stored', id, latest };
+  }
+
+  private idKey(id: Buffer): Buffer {
+    return Buffer.concat([Buffer.from([ID]), id]);
+  }
+
+  /** A new member of the set (of the current policy: only verified attestations get here). */
+  private putId(id: Buffer, att: Attestation) {
+    this.db.putSync(this.idKey(id), encodeAttestation(att));
+    this.bump();
+    for (const l of this.listeners) l.added(id);
+  }
+
+  private bump() {
+    const key = Buffer.from([SEQ]);
+    const old = this.db.get(key);
+    const next = Buffer.alloc(8);
+    next.writeBigUInt64BE((old ? Buffer.from(old).readBigUInt64BE() : 0n) + 1n);
+    this.db.putSync(key, next);
+  }
+
+  /**
+   * A number that changes whenever the attestation set does (and with it, perhaps, the accepted
+   * view): response caches compare it, also across processes sharing the data directory.
+   */
+  seq(): number {
+    const v = this.db.get(Buffer.from([SEQ]));
+    return v ? Number(Buffer.from(v).readBigUInt64BE()) : 0;
+  }
+
+  /** The ids of the current policy's attestation set. */
+  *ids(): Generator<Buffer> {
+    for (const { key, value } of this.db.getRange(prefixRange(Buffer.from([ID])))) {
+      if (decodeStatement(decodeAttestation(value).statement).policyHash.equals(this.policy.hash)) yield Buffer.from(key.subarray(1));
+    }
+  }
+
+  /**
+   * Keep `listener` equal to the current policy's attestation set from now on; `name` marks
+   * which policy its contents were built for, so it is rebuilt once after the policy changes.
+   */
+  attachSet(name: string, listener: AttestationSetListener): void {
+    const markKey = Buffer.concat([Buffer.from([SET_MARK]), Buffer.from(name)]);
+    this.db.transactionSync(() => {
+      const mark = this.db.get(markKey);
+      if (!mark || !Buffer.from(mark).equals(this.policy.hash)) {
+        listener.rebuild([...this.ids()]);
+        this.db.putSync(markKey, this.policy.hash);
+      }
+    });
+    this.listeners.push(listener);
   }
 
   /** A signer's stored attestations of a fingerprint under the current policy. */
@@ -235,8 +328,7 @@ export class AttestationStore {
 
   /** The stored attestation with this id (the element of the attestation set). */
   get(id: Buffer): Attestation | undefined {
-    const key = this.db.get(Buffer.concat([Buffer.from([ID]), id]));
-    const value = key && this.db.get(key);
+    const value = this.db.get(this.idKey(id));
     return value ? decodeAttestation(value) : undefined;
   }
 

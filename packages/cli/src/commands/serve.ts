@@ -7,8 +7,8 @@ import { hostname } from 'node:os';
 import { createHkpApp, HkpMetrics, listen, ListenError, RunningServer } from '@dkeyserv/hkp';
 import { isKeyringError, Packet, splitKeyring } from '@dkeyserv/pgp';
 import { DEFAULT_REQUESTER_OPTIONS, DEFAULT_RESPONDER_OPTIONS, Partner, readMembership, ReconPeer, SKS_PTREE_PARAMS } from '@dkeyserv/recon';
-import { KeyStore } from '@dkeyserv/db';
-import { AttestationStore, attestStored, makeProof, proofToJson, QuorumPolicy } from '@dkeyserv/quorum';
+import { attestStored } from '@dkeyserv/quorum';
+import { attestationSet, quorumServing } from '../quorum-node';
 import { Config } from '../config';
 import { CliError } from '../errors';
 import { logger } from '../logger';
@@ -20,11 +20,12 @@ const RECON_VERSION = '1.1.6';
 
 export async function serve(config: Config, version: string, parts: { hkp: boolean; recon: boolean }): Promise<void> {
   const log = logger('serve');
-  const { store, tree, attestations, identity } = openStore(config.data, { limits: config.limits, quorum: config.quorum });
-  if (attestations && identity) {
+  const { store, tree, quorum } = openStore(config.data, { limits: config.limits, quorum: config.quorum });
+  if (quorum) {
     // keys stored before quorum mode (or under another policy) get this node's attestation now
-    const n = attestStored(store, attestations, identity);
-    if (n > 0) log.info(`attested ${n} stored key versions as ${identity.idText}`);
+    const n = attestStored(store, quorum.attestations, quorum.identity);
+    if (n > 0) log.info(`attested ${n} stored key versions as ${quorum.identity.idText}`);
+    log.info(`quorum mode: policy ${quorum.policy}, this node ${quorum.identity.idText}`);
   }
   const { host, port } = config.hkp.listen;
   let http: RunningServer | undefined;
@@ -38,7 +39,7 @@ export async function serve(config: Config, version: string, parts: { hkp: boole
         logger: logger('hkp'),
         metrics,
         peers: () => peer?.peers() ?? [],
-        quorumProof: attestations && config.quorum ? quorumProof(store, attestations, config.quorum) : undefined,
+        quorum: quorum && quorumServing(quorum, store),
         options: {
           maxBodyBytes: config.hkp.maxBodyBytes,
           bodyTimeoutMs: 30_000,
@@ -71,6 +72,7 @@ export async function serve(config: Config, version: string, parts: { hkp: boole
         requester: { ...DEFAULT_REQUESTER_OPTIONS, replyTimeoutMs: r.messageTimeout * 1000 },
         responder: { ...DEFAULT_RESPONDER_OPTIONS, requestTimeoutMs: r.messageTimeout * 1000 },
         logger: logger('recon'),
+        extra: quorum && attestationSet(quorum, store),
         onSession: (e) => {
           metrics.reconSessions.inc({ direction: e.direction, result: e.error ? 'failure' : 'success' });
           metrics.reconRecovered.inc(e.recovered);
@@ -106,20 +108,6 @@ export async function serve(config: Config, version: string, parts: { hkp: boole
   await peer?.stop();
   await http?.close();
   await store.close();
-}
-
-/**
- * `op=x-quorum`: the proof of a key's accepted version with the key's packets (base64), the
- * input of `dkeyserv verify-quorum`. Only while the stored version is the accepted one: older
- * accepted versions' packets are not kept yet.
- */
-function quorumProof(store: KeyStore, attestations: AttestationStore, policy: QuorumPolicy) {
-  return (fpr: Buffer): object | undefined => {
-    const version = attestations.accepted(fpr);
-    const record = store.get(fpr);
-    if (!version || !record || !Buffer.from(record.hash).equals(version.keyHash)) return undefined;
-    return { ...proofToJson(makeProof(policy, version)), key: Buffer.from(record.packets).toString('base64') };
-  };
 }
 
 /** Partners from the config and flags, plus the membership file re-read when it changes. */

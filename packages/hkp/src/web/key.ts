@@ -1,8 +1,9 @@
 /** The key page (`/key/<fingerprint>`): everything stored about one key, and the served key. */
 import { KeyView, SubkeyView, UidView } from '../model';
+import { QuorumKeyView, QuorumVersionView } from '../stats';
 import { algorithm, badge, day, escapeHtml, fingerprint, minute, page, PageContext, plural, WITHHELD } from './layout';
 
-export function renderKeyPage(ctx: PageContext, key: KeyView, armored: string | undefined): string {
+export function renderKeyPage(ctx: PageContext, key: KeyView, armored: string | undefined, quorum?: QuorumKeyView): string {
   const primary = key.uids.find((u) => u.valid && !u.isAttribute && !u.revoked) ?? key.uids.find((u) => u.valid && !u.isAttribute);
   const sigs = key.uids.reduce((n, u) => n + u.signatures, 0);
   const download = `/pks/lookup?op=get&amp;options=mr&amp;search=0x${key.fingerprint}`;
@@ -22,7 +23,7 @@ export function renderKeyPage(ctx: PageContext, key: KeyView, armored: string | 
     ctx,
     primary ? `${primary.text} (${key.keyId})` : `Key ${key.keyId}`,
     `<h1>${primary ? escapeHtml(primary.text) : `Key 0x${key.keyId}`}</h1>
-${armored ? `<p class="actions"><a class="button" href="${download}" download="${key.fingerprint}.asc">Download</a> <span class="meta">armored, as this server serves it</span></p>` : `<p class="notice">Nothing of this key is served: none of its User IDs has a valid self-signature.</p>`}
+${armored ? `<p class="actions"><a class="button" href="${download}" download="${key.fingerprint}.asc">Download</a> <span class="meta">armored, as this server serves it</span></p>` : `<p class="notice">${quorum && !quorum.accepted ? 'Nothing of this key is served yet: no version of it has its quorum of attestations.' : 'Nothing of this key is served: none of its User IDs has a valid self-signature.'}</p>`}
 <table class="facts">
 ${rows.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v}</td></tr>`).join('\n')}
 </table>
@@ -32,8 +33,20 @@ ${key.uids.map(uid).join('\n')}
 </ul>
 <h2>Subkeys</h2>
 ${key.subkeys.length ? `<ul class="subkeys">\n${key.subkeys.map(subkey).join('\n')}\n</ul>` : '<p>This key has no subkeys.</p>'}
+${quorum ? quorumSection(key.fingerprint, quorum) : ''}
 ${armored ? `<h2>Armored key</h2>\n<pre class="armor" aria-label="armored key">${escapeHtml(armored)}</pre>` : ''}`,
   );
+}
+
+/** Who vouched for the served version, and the versions still waiting (DESIGN.md §6). */
+function quorumSection(fpr: string, q: QuorumKeyView): string {
+  const version = (v: QuorumVersionView) =>
+    `<code class="hash">${v.keyHash}</code>: ${v.members.length} of ${q.n} (${v.members.map((m, i) => `${escapeHtml(m)} at ${minute(v.attested[i])}`).join(', ') || 'none'})`;
+  const accepted = q.accepted
+    ? `<p>Served version ${version(q.accepted)}${q.accepted.quorumTime ? `, accepted ${minute(q.accepted.quorumTime)}` : ''}.${q.revocationsAdded ? ' The owner&#8217;s newer revocations are served with it.' : ''} <a href="/pks/lookup?op=x-quorum&amp;search=0x${fpr}">Proof</a> (check it with <code>dkeyserv verify-quorum</code>).</p>`
+    : '<p>No version is accepted yet.</p>';
+  const pending = q.pending.length ? `<p>Pending:</p>\n<ul class="pending">\n${q.pending.map((v) => `<li>${version(v)}</li>`).join('\n')}\n</ul>` : '';
+  return `<h2>Quorum</h2>\n<p class="meta">Policy ${escapeHtml(q.policy)}: a version is served once ${q.k} of ${q.n} members attested it.</p>\n${accepted}\n${pending}`;
 }
 
 function status(revoked: boolean, expired: boolean): string {

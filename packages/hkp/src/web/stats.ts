@@ -1,5 +1,5 @@
 /** The statistics page (`/pks/lookup?op=stats`): who this server is and what it received lately. */
-import { Bucket, StatsView } from '../stats';
+import { Bucket, QuorumStatsView, StatsView } from '../stats';
 import { escapeHtml, minute, page, PageContext } from './layout';
 
 export function renderStatsPage(ctx: PageContext, stats: StatsView): string {
@@ -22,12 +22,33 @@ ${identity.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v ? escapeHtml(v)
 </table>
 <p class="total">Total number of keys: <strong>${stats.total}</strong></p>
 ${peersTable(stats)}
+${stats.quorum ? quorumSection(stats.quorum) : ''}
 <div class="histograms">
 ${histogram('Keys per hour, last 24 hours', stats.hourly)}
 ${histogram('Keys per day, last 7 days', stats.daily)}
 </div>
 <p class="meta">As of ${minute(stats.now)}. Also as JSON: <a href="/pks/lookup?op=stats&amp;options=mr">op=stats&amp;options=mr</a>.</p>`,
   );
+}
+
+/** The peer set, the keys waiting for their quorum, and misbehaviour seen (DESIGN.md §6). */
+function quorumSection(q: QuorumStatsView): string {
+  const members = q.policy.members.map((m) => `<li>${escapeHtml(m.name)} <code>${escapeHtml(m.id)}</code>${m.id === q.nodeId ? ' (this node)' : ''}</li>`).join('\n');
+  const pending = q.pending.length
+    ? `<ul class="pending">\n${q.pending.map((p) => `<li><a href="/key/${p.fingerprint}"><code>${p.fingerprint}</code></a> version <code class="hash">${p.keyHash}</code>: ${p.members.map(escapeHtml).join(', ') || 'nobody'}</li>`).join('\n')}\n</ul>`
+    : '<p>No recently changed key is waiting for its quorum.</p>';
+  const evidence = q.evidence.length
+    ? `<ul class="evidence">\n${q.evidence.map((e) => `<li>${escapeHtml(e.member ?? e.signer)} signed two conflicting statements about <code>${e.fingerprint}</code></li>`).join('\n')}\n</ul>`
+    : '<p>No equivocation seen.</p>';
+  const dropped = Object.entries(q.dropped).map(([r, n]) => `${escapeHtml(r)} ${n}`).join(', ');
+  return `<h2>Quorum</h2>
+<p>Policy <strong>${escapeHtml(q.policy.name)} v${q.policy.version}</strong> (<code class="hash">${q.policy.hash}</code>): ${q.policy.n} members, a version is served once ${q.policy.k} attested it. ${q.attestations} attestations held.</p>
+<ul class="members">\n${members}\n</ul>
+<h3>Pending</h3>
+${pending}
+<h3>Evidence</h3>
+${evidence}
+<p class="meta">Attestations dropped: ${dropped}.</p>`;
 }
 
 /** Recon partners and how their last sessions went. */

@@ -5,10 +5,16 @@
  * One session or recovery at a time: while busy, incoming connections are closed at once, as SKS
  * does (§4.5), and a gossip round is skipped. Every read has a deadline; a slow or dead peer only
  * ever costs its own session.
+ *
+ * An extra set (dkeyserv quorum members' attestations, DESIGN.md §6) rides on the same
+ * connection: when both Configs carry its entry with the same value, the requester starts a
+ * second reconciliation over the extra set's tree right after the key session's Done, and the
+ * responder answers it; both then fetch what they lack from the set's own HTTP endpoint. A peer
+ * without the entry (SKS, Hockeypuck, a member of another policy) sees a plain session.
  */
 import { connect, createServer, Server, Socket } from 'node:net';
 import type { Logger } from '@dkeyserv/db';
-import { ReconConfig } from '../messages/config';
+import { PeerConfig, ReconConfig } from '../messages/config';
 import { ReconTree } from '../ptree/prefix-tree';
 import { DEFAULT_RECOVER_OPTIONS, recoverHashes, RecoverOptions } from '../recover/recoverer';
 import { ReconConnection } from '../session/connection';
@@ -29,6 +35,22 @@ export interface PeerStatus {
   lastRecovery?: string;
   lastRecoveryError?: string;
   keysRecovered: number;
+  /** elements of the extra set recovered from this peer (attestations) */
+  extraRecovered?: number;
+}
+
+/** A second set reconciled on the same connection with peers that advertise the same Config entry. */
+export interface ExtraSet {
+  /** for logs: what the elements are ("attestations") */
+  name: string;
+  /** the Config entry both sides must carry, with equal values */
+  configKey: string;
+  configValue: string;
+  tree: ReconTree;
+  /** the HTTP endpoint that answers a hashquery-shaped request for these elements */
+  path: string;
+  /** keep the elements fetched (raw, as the peer sent them; attacker-controlled) */
+  ingest: (elements: Buffer[]) => void;
 }
 
 export interface ReconPeerOptions {
@@ -48,6 +70,8 @@ export interface ReconPeerOptions {
   requester?: RequesterOptions;
   responder?: ResponderOptions;
   recover?: RecoverOptions;
+  /** reconciled after the key session with peers that share it */
+  extra?: ExtraSet;
   /** called after every session with what happened (tests, metrics) */
   onSession?: (e: SessionEvent) => void;
 }
@@ -57,6 +81,8 @@ export interface SessionEvent {
   peer: string;
   found: number;
   recovered: number;
+  /** the extra set's session, when the peer shares it */
+  extra?: { found: number; recovered: number };
   error?: string;
 }
 
@@ -133,12 +159,15 @@ export class ReconPeer {
     try {
       const socket = await dial(p.host, p.port, this.opts.configTimeoutMs ?? 30_000);
       const found = new FoundSet();
-      let httpPort: number | undefined;
+      const extraFound = new FoundSet();
+      let peer: PeerConfig | undefined;
       const conn = new ReconConnection(socket);
       const guard = this.guard(socket);
       try {
-        httpPort = (await exchangeConfig(conn, this.opts.config, this.opts.configTimeoutMs ?? 30_000)).httpPort;
+        peer = await exchangeConfig(conn, this.config(), this.opts.configTimeoutMs ?? 30_000);
         await runResponder(conn, this.opts.tree, found, this.opts.responder ?? DEFAULT_RESPONDER_OPTIONS);
+        const extra = this.sharedExtra(peer);
+        if (extra) await runResponder(conn, extra.tree, extraFound, this.opts.responder ?? DEFAULT_RESPONDER_OPTIONS);
         status.lastOutgoingRecon = new Date().toISOString();
         status.lastOutgoingError = undefined;
       } catch (e) {
@@ -149,8 +178,7 @@ export class ReconPeer {
         conn.close();
       }
       // partial results of a broken session are recovered too (spec §6.4)
-      event.found = found.size;
-      if (httpPort !== undefined && found.size > 0) event.recovered = await this.recover(p.host, httpPort, found, status);
+      await this.recoverAll(p.host, peer, found, extraFound, event, status);
     } catch (e) {
       event.error = (e as Error).message;
       status.lastOutgoingError = event.error;
@@ -192,10 +220,13 @@ export class ReconPeer {
     const found = new FoundSet();
     const guard = this.guard(socket);
     (async () => {
-      let httpPort: number | undefined;
+      let peer: PeerConfig | undefined;
+      const extraFound = new FoundSet();
       try {
-        httpPort = (await exchangeConfig(conn, this.opts.config, this.opts.configTimeoutMs ?? 30_000)).httpPort;
+        peer = await exchangeConfig(conn, this.config(), this.opts.configTimeoutMs ?? 30_000);
         await runRequester(conn, this.opts.tree, found, this.opts.requester ?? DEFAULT_REQUESTER_OPTIONS);
+        const extra = this.sharedExtra(peer);
+        if (extra) await runRequester(conn, extra.tree, extraFound, this.opts.requester ?? DEFAULT_REQUESTER_OPTIONS);
         status.lastIncomingRecon = new Date().toISOString();
         status.lastIncomingError = undefined;
       } catch (e) {
@@ -205,8 +236,7 @@ export class ReconPeer {
         clearTimeout(guard);
         conn.close();
       }
-      event.found = found.size;
-      if (httpPort !== undefined && found.size > 0) event.recovered = await this.recover(plain, httpPort, found, status);
+      await this.recoverAll(plain, peer, found, extraFound, event, status);
     })()
       .catch((e) => {
         event.error = (e as Error).message;
@@ -223,19 +253,50 @@ export class ReconPeer {
     return setTimeout(() => socket.destroy(new Error(`the session exceeded its limit of ${ms / 1000} s`)), ms);
   }
 
-  private async recover(host: string, httpPort: number, found: FoundSet, status: PeerStatus): Promise<number> {
+  /** Our Config, with the extra set's entry. */
+  private config(): ReconConfig {
+    const x = this.opts.extra;
+    if (!x) return this.opts.config;
+    return { ...this.opts.config, custom: [...(this.opts.config.custom ?? []), [x.configKey, x.configValue]] };
+  }
+
+  /** The extra set, if the peer's Config carries its entry with our value. */
+  private sharedExtra(peer: PeerConfig): ExtraSet | undefined {
+    const x = this.opts.extra;
+    return x && peer.custom.get(x.configKey) === x.configValue ? x : undefined;
+  }
+
+  /** Fetch what a session found missing: keys over hashquery, then the extra set's elements. */
+  private async recoverAll(host: string, peer: PeerConfig | undefined, found: FoundSet, extraFound: FoundSet, event: SessionEvent, status: PeerStatus) {
+    event.found = found.size;
+    const httpPort = peer?.httpPort;
+    if (httpPort === undefined) return;
     status.httpAddr = `${host}:${httpPort}`;
-    const r = await recoverHashes({ host, port: httpPort }, found.hashes(), this.opts.ingest, this.opts.recover ?? DEFAULT_RECOVER_OPTIONS);
-    status.keysRecovered += r.received;
+    const opts = this.opts.recover ?? DEFAULT_RECOVER_OPTIONS;
+    if (found.size > 0) {
+      const r = await recoverHashes({ host, port: httpPort }, found.hashes(), this.opts.ingest, opts);
+      event.recovered = r.received;
+      status.keysRecovered += r.received;
+      status.lastRecovery = new Date().toISOString();
+      status.lastRecoveryError = r.errors.length ? r.errors[r.errors.length - 1] : undefined;
+    }
+    const extra = peer && this.sharedExtra(peer);
+    if (!extra) return;
+    event.extra = { found: extraFound.size, recovered: 0 };
+    if (extraFound.size === 0) return;
+    // (after the keys: an attestation is only useful with its key, and keys come first)
+    const r = await recoverHashes({ host, port: httpPort }, extraFound.hashes(), extra.ingest, { ...opts, path: extra.path });
+    event.extra.recovered = r.received;
+    status.extraRecovered = (status.extraRecovered ?? 0) + r.received;
     status.lastRecovery = new Date().toISOString();
-    status.lastRecoveryError = r.errors.length ? r.errors[r.errors.length - 1] : undefined;
-    return r.received;
+    if (r.errors.length) status.lastRecoveryError = r.errors[r.errors.length - 1];
   }
 
   private report(e: SessionEvent) {
-    const meta = { direction: e.direction, peer: e.peer, found: e.found, recovered: e.recovered };
-    if (e.error) this.opts.logger.warn(`recon ${e.direction === 'in' ? 'from' : 'to'} ${e.peer} failed: ${e.error}`, meta);
-    else this.opts.logger.info(`recon ${e.direction === 'in' ? 'from' : 'to'} ${e.peer}: ${e.found} missing here, ${e.recovered} recovered`, meta);
+    const meta = { direction: e.direction, peer: e.peer, found: e.found, recovered: e.recovered, extra: e.extra };
+    const extra = e.extra && this.opts.extra ? `; ${this.opts.extra.name}: ${e.extra.found} missing here, ${e.extra.recovered} recovered` : '';
+    if (e.error) this.opts.logger.warn(`recon ${e.direction === 'in' ? 'from' : 'to'} ${e.peer} failed: ${e.error}${extra}`, meta);
+    else this.opts.logger.info(`recon ${e.direction === 'in' ? 'from' : 'to'} ${e.peer}: ${e.found} missing here, ${e.recovered} recovered${extra}`, meta);
     this.opts.onSession?.(e);
   }
 }

@@ -15,6 +15,8 @@ export class HashQueryError extends Error {
 }
 
 export interface HashQueryOptions {
+  /** the peer's endpoint: `/pks/hashquery`, or another set's (dkeyserv's `/pks/x-attestations`) */
+  path?: string;
   timeoutMs: number;
   /** largest response body accepted */
   maxResponseBytes: number;
@@ -56,11 +58,11 @@ export function hashQuery(host: string, port: number, hashes: readonly Buffer[],
   const body = encodeHashQuery(hashes);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host, port, method: 'POST', path: '/pks/hashquery', headers: { 'Content-Type': 'sks/hashquery', 'Content-Length': body.length }, timeout: opts.timeoutMs },
+      { host, port, method: 'POST', path: opts.path ?? '/pks/hashquery', headers: { 'Content-Type': 'sks/hashquery', 'Content-Length': body.length }, timeout: opts.timeoutMs },
       (res) => {
         if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) {
           res.resume();
-          reject(new HashQueryError(`hashquery to ${host}:${port} answered HTTP ${res.statusCode}`));
+          reject(new HashQueryError(`${opts.path ?? '/pks/hashquery'} on ${host}:${port} answered HTTP ${res.statusCode}`));
           return;
         }
         const chunks: Buffer[] = [];

@@ -1,0 +1,79 @@
+/**
+ * Issue 5, "Must show" 1: four members (n = 4, k = 3) on loopback, each a real `dkeyserv serve`.
+ * A key uploaded to one member is served by all four within a few gossip rounds; with two members
+ * down a new key stays pending on the two left and is not served; when one comes back it is
+ * accepted and served. The attestations travel only over the members' recon connections and
+ * `POST /pks/x-attestations`.
+ */
+import { armor } from '@dkeyserv/pgp';
+import { makeV4Key } from '../../test-fixtures/keys';
+import { QuorumNet } from '../helpers/quorum-net';
+import { sleep, waitUntil } from '../helpers/recon-node';
+import { keyFingerprint } from './util';
+
+jest.setTimeout(300_000);
+
+describe('four quorum members (k = 3)', () => {
+  let net: QuorumNet;
+  const all = ['alpha', 'bravo', 'charlie', 'delta'];
+
+  beforeAll(async () => {
+    net = await QuorumNet.create(all);
+    await net.startAll();
+  });
+  afterAll(() => net?.destroy());
+
+  test('a key uploaded to one member is served by all four within a few gossip rounds', async () => {
+    const key = (await makeV4Key('quorum-one@example.org')).publicKey;
+    const fpr = keyFingerprint(key);
+    const up = await net.upload('alpha', armor(key));
+    expect(up.status).toBe(200);
+    expect(up.text).toMatch(/^1 new/);
+    // stored and attested by alpha alone: pending, not served, no proof
+    expect((await net.get('alpha', fpr)).status).toBe(404);
+    expect((await net.node('alpha').get(`/pks/lookup?op=x-quorum&search=0x${fpr}`)).status).toBe(404);
+    const ms = await net.waitServed(all, fpr, 60_000);
+    // each served copy is the uploaded key, and the proof names at least k members
+    for (const name of all) {
+      const proof = JSON.parse((await net.node(name).get(`/pks/lookup?op=x-quorum&search=0x${fpr}`)).text) as { attestations: string[]; key: string };
+      expect(proof.attestations.length).toBeGreaterThanOrEqual(3);
+      expect(Buffer.from(proof.key, 'base64')).toEqual(key);
+    }
+    const stats = JSON.parse((await net.node('bravo').get('/pks/lookup?op=stats&options=mr')).text);
+    expect(stats.quorum.policy).toMatchObject({ n: 4, k: 3 });
+    expect(stats.quorum.attestations).toBeGreaterThanOrEqual(3);
+    console.log(`upload → served by all four members: ${ms} ms`);
+  });
+
+  test('with two members down a key stays pending; when one comes back it is accepted', async () => {
+    await Promise.all([net.stop('charlie'), net.stop('delta')]);
+    const key = (await makeV4Key('quorum-two@example.org')).publicKey;
+    const fpr = keyFingerprint(key);
+    expect((await net.upload('alpha', armor(key))).status).toBe(200);
+    // both remaining members hold the key and both attestations: still pending
+    await waitUntil(
+      async () => {
+        const page = await net.node('bravo').get(`/key/${fpr}`);
+        return (page.status === 200 && /Pending:[\s\S]*2 of 4 \(alpha at/.test(page.text)) || `bravo's key page: ${page.status}`;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, what: 'bravo holds the key with two attestations' },
+    );
+    await sleep(3000); // a few more gossip rounds change nothing
+    for (const name of ['alpha', 'bravo']) {
+      expect((await net.get(name, fpr)).status).toBe(404);
+      expect((await net.node(name).get(`/pks/lookup?op=index&options=mr&search=0x${fpr}`)).status).toBe(404);
+      // operators see it waiting in stats (cached by the server for up to 10 s)
+      await waitUntil(
+        async () => {
+          const stats = JSON.parse((await net.node(name).get('/pks/lookup?op=stats&options=mr')).text) as { quorum: { pending: { fingerprint: string; members: string[] }[] } };
+          return stats.quorum.pending.some((p) => p.fingerprint === fpr && p.members.join() === 'alpha,bravo') || JSON.stringify(stats.quorum.pending);
+        },
+        { timeoutMs: 20_000, what: `${name}'s stats list the key as pending with alpha and bravo` },
+      );
+    }
+    await net.start('charlie');
+    await net.waitServed(['alpha', 'bravo', 'charlie'], fpr, 60_000);
+    const proof = JSON.parse((await net.node('alpha').get(`/pks/lookup?op=x-quorum&search=0x${fpr}`)).text) as { members: string[] };
+    expect(proof.members).toEqual(['alpha', 'bravo', 'charlie']);
+  });
+});
