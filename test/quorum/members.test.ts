@@ -7,11 +7,18 @@
  */
 import { armor } from '@dkeyserv/pgp';
 import { makeV4Key } from '../../test-fixtures/keys';
-import { QuorumNet } from '../helpers/quorum-net';
+import { post, QuorumNet } from '../helpers/quorum-net';
+import { createHash } from 'node:crypto';
 import { sleep, waitUntil } from '../helpers/recon-node';
 import { keyFingerprint } from './util';
 
 jest.setTimeout(300_000);
+
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+};
 
 describe('four quorum members (k = 3)', () => {
   let net: QuorumNet;
@@ -39,6 +46,19 @@ describe('four quorum members (k = 3)', () => {
       expect(proof.attestations.length).toBeGreaterThanOrEqual(3);
       expect(Buffer.from(proof.key, 'base64')).toEqual(key);
     }
+    // POST /pks/x-attestations hands out attestations by id (hashquery's shape) and refuses junk
+    const proof = JSON.parse((await net.node('delta').get(`/pks/lookup?op=x-quorum&search=0x${fpr}`)).text) as { attestations: string[] };
+    const wire = proof.attestations.map((a) => Buffer.from(a, 'base64'));
+    const ids = wire.map((a) => createHash('sha256').update(a.subarray(0, a.length - 64)).digest().subarray(0, 16));
+    const body = Buffer.concat([u32(ids.length), ...ids.flatMap((id) => [u32(16), id])]);
+    const got = await post(net.member('delta').hkpPort, '/pks/x-attestations', body, 'application/octet-stream', 'latin1');
+    expect(got.status).toBe(200);
+    const answer = Buffer.from(got.text, 'latin1');
+    expect(answer.readUInt32BE(0)).toBe(ids.length);
+    expect(answer.subarray(8, 8 + answer.readUInt32BE(4))).toEqual(wire[0]);
+    const junk = await post(net.member('charlie').hkpPort, '/pks/x-attestations', Buffer.from([0, 0, 0, 1, 0, 0, 0, 3, 1, 2, 3]), 'application/octet-stream');
+    expect(junk.status).toBe(400);
+    expect(junk.text).toMatch(/length 3, not 16|bytes; a count of 1 needs/);
     const stats = JSON.parse((await net.node('bravo').get('/pks/lookup?op=stats&options=mr')).text);
     expect(stats.quorum.policy).toMatchObject({ n: 4, k: 3 });
     expect(stats.quorum.attestations).toBeGreaterThanOrEqual(3);

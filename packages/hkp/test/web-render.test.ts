@@ -159,6 +159,42 @@ describe('web page renderers', () => {
     expect(web.escapeHtml(`<a href="x" title='y'>&`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;');
   });
 
+  test('quorum sections: the key page names who vouched and what is pending, stats list members, pending keys and evidence (escaped)', () => {
+    const k = view('partly@example.org');
+    const v = (members: string[]) => ({ keyHash: 'ab'.repeat(16), members, attested: members.map(() => '2026-11-22T10:00:00.000Z'), quorumTime: undefined });
+    const accepted = { ...v(['alpha', 'bravo', '<script>c']), quorumTime: '2026-11-22T10:01:00.000Z' };
+    const page = web.renderKeyPage(ctx, k, armoredOf(k), { policy: 'test-quorum v1', n: 4, k: 3, accepted, revocationsAdded: true, pending: [v(['alpha'])] });
+    expect(page).not.toMatch(/<script/);
+    const t = text(page);
+    expect(t).toContain('a version is served once 3 of 4 members attested it');
+    expect(t).toMatch(/Served version (ab){16} : 3 of 4 \(alpha at [^,]+, bravo at [^,]+, &lt;script&gt;c at [^)]+\), accepted 2026-11-22 10:01 UTC/);
+    expect(t).toContain('newer revocations are served with it');
+    expect(page).toContain(`href="/pks/lookup?op=x-quorum&amp;search=0x${k.fingerprint}"`);
+    expect(t).toMatch(/Pending: (ab){16} : 1 of 4 \(alpha at/);
+    const waiting = web.renderKeyPage(ctx, k, undefined, { policy: 'test-quorum v1', n: 4, k: 3, revocationsAdded: false, pending: [v(['alpha', 'bravo'])] });
+    expect(text(waiting)).toContain('Nothing of this key is served yet: no version of it has its quorum of attestations.');
+    expect(text(waiting)).toContain('No version is accepted yet.');
+
+    const identity = { hostname: 'h', nodename: 'n', software: 's', version: 'v', httpAddr: 'a' };
+    const quorum = {
+      policy: { name: 'test-quorum', version: 1, hash: 'cd'.repeat(32), n: 4, k: 3, members: [{ name: 'alpha', id: 'AAA=' }, { name: '<b>mallory', id: 'BBB=' }] },
+      nodeId: 'AAA=',
+      attestations: 12,
+      pending: [{ fingerprint: 'F'.repeat(40), keyHash: 'ab'.repeat(16), members: ['alpha'] }],
+      evidence: [{ member: '<b>mallory', signer: 'BBB=', fingerprint: 'E'.repeat(40) }],
+      dropped: { malformed: 0, 'other-policy': 1, 'not-a-member': 2, 'bad-signature': 3 },
+    };
+    const stats = web.renderStatsPage(ctx, new Stats(store, identity, () => [], () => quorum).view());
+    expect(stats).not.toMatch(/<b>/);
+    const st = text(stats);
+    expect(st).toContain('Policy test-quorum v1');
+    expect(st).toContain('4 members, a version is served once 3 attested it. 12 attestations held.');
+    expect(st).toContain('alpha AAA= (this node)');
+    expect(stats).toContain(`<a href="/key/${'F'.repeat(40)}">`);
+    expect(st).toContain(`&lt;b&gt;mallory signed two conflicting statements about ${'E'.repeat(40)}`);
+    expect(st).toContain('Attestations dropped: malformed 0, other-policy 1, not-a-member 2, bad-signature 3.');
+  });
+
   test('upload page: a labelled textarea and the note on self-signatures', () => {
     const html = web.renderUploadPage(ctx);
     expect(html).toContain('<form class="upload" action="/pks/add" method="post">');
