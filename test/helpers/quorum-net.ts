@@ -85,10 +85,13 @@ export class QuorumNet {
     return n;
   }
 
-  /** Start a member (again): serve with the policy, peering with every other member and outsider. */
-  async start(name: string, keys?: string[]): Promise<ReconNode> {
+  /**
+   * Start a member (again): serve with the policy, peering with every other member and outsider,
+   * and with `extraPeers` (default: the net's `extraPeers`; e.g. a real SKS for one member only).
+   */
+  async start(name: string, keys?: string[], extraPeers: Array<number | string> = this.opts.extraPeers ?? []): Promise<ReconNode> {
     const m = this.member(name);
-    const peers = [...this.members.filter((x) => x !== m).map((x) => x.reconPort), ...(this.opts.outsiders ?? []).map((o) => o.reconPort), ...(this.opts.extraPeers ?? [])];
+    const peers = [...this.members.filter((x) => x !== m).map((x) => x.reconPort), ...(this.opts.outsiders ?? []).map((o) => o.reconPort), ...extraPeers];
     m.node = await startReconNode({
       label: name,
       data: m.data,
@@ -140,14 +143,15 @@ export class QuorumNet {
   }
 }
 
-export function post(port: number, urlPath: string, body: string | Buffer, contentType = 'application/x-www-form-urlencoded'): Promise<{ status: number; text: string }> {
+/** One POST on 127.0.0.1; the answer decoded as `encoding` (latin1 keeps binary bytes). */
+export function post(port: number, urlPath: string, body: string | Buffer, contentType = 'application/x-www-form-urlencoded', encoding: BufferEncoding = 'utf8'): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       { host: '127.0.0.1', port, path: urlPath, method: 'POST', agent: false, timeout: 30_000, headers: { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(encoding) }));
         res.on('error', reject);
       },
     );
