@@ -11,6 +11,13 @@ import { post, QuorumNet } from '../helpers/quorum-net';
 import { createHash } from 'node:crypto';
 import { sleep, waitUntil } from '../helpers/recon-node';
 import { keyFingerprint } from './util';
+import path from 'node:path';
+import { KeyStore } from '@dkeyserv/db';
+import { AttestationStore } from '@dkeyserv/quorum';
+import { PrefixTree } from '@dkeyserv/recon';
+import { checkAttestationTree } from '../../packages/cli/src/quorum-node';
+import { loadConfig } from '../../packages/cli/src/config';
+import { dkeyserv } from '../helpers/dkeyserv';
 
 jest.setTimeout(300_000);
 
@@ -95,5 +102,36 @@ describe('four quorum members (k = 3)', () => {
     await net.waitServed(['alpha', 'bravo', 'charlie'], fpr, 60_000);
     const proof = JSON.parse((await net.node('alpha').get(`/pks/lookup?op=x-quorum&search=0x${fpr}`)).text) as { members: string[] };
     expect(proof.members).toEqual(['alpha', 'bravo', 'charlie']);
+  });
+});
+
+describe('fsck of a quorum member', () => {
+  test('checks the attestation tree against the attestation set, and finds a missing element', async () => {
+    const net = await QuorumNet.create(['alpha', 'bravo']);
+    try {
+      await net.startAll();
+      const key = (await makeV4Key('quorum-fsck@example.org')).publicKey;
+      const fpr = keyFingerprint(key);
+      expect((await net.upload('alpha', armor(key))).status).toBe(200);
+      await net.waitServed(['alpha', 'bravo'], fpr, 60_000);
+      await net.stop('alpha');
+      const data = net.member('alpha').data;
+      const policyFile = path.join(net.dir, 'policy.toml');
+      const ok = await dkeyserv('fsck', data, ['--config', policyFile]);
+      expect(ok.stdout).toMatch(/consistent/);
+      expect(ok.code).toBe(0);
+      // take one attestation id out of the tree behind the store's back
+      const store = KeyStore.open({ path: path.join(data, 'db') });
+      const policy = loadConfig(policyFile).quorum!;
+      const id = [...AttestationStore.open(store, policy).ids()][0];
+      store.transaction(() => new PrefixTree(store.openDatabase('attest-ptree')!).remove(id));
+      expect(checkAttestationTree(store, policy)).toEqual([expect.stringMatching(/attestation tree holds 1 elements, the attestation set 2/)]);
+      await store.close();
+      const bad = await dkeyserv('fsck', data, ['--config', policyFile]);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toContain('attestation tree: attestation tree holds 1 elements, the attestation set 2');
+    } finally {
+      await net.destroy();
+    }
   });
 });

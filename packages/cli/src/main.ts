@@ -12,6 +12,7 @@ import { writeHashes } from './commands/hashes';
 import { writeDump } from './commands/dump';
 import { formatFsck } from './commands/fsck';
 import { openStore } from './store';
+import { checkAttestationTree } from './quorum-node';
 import { Config, loadConfig, parseHostPort } from './config';
 import { serve } from './commands/serve';
 import { nodeId, verifyQuorum } from './commands/quorum';
@@ -113,11 +114,13 @@ export function buildProgram(): Command {
     .option('-d, --data <dir>', 'data directory (default ./data, or `data` in the config file)')
     .option('-c, --config <file>', 'TOML configuration file')
     .action(async (opts: StoreFlags) => {
-      const { store, tree } = openStore(configFrom(opts).data, { readOnly: true });
+      const config = configFrom(opts);
+      const { store, tree } = openStore(config.data, { readOnly: true });
       try {
         const report = fsck(store);
         const treeProblems = tree ? checkPrefixTree(store, tree) : ["this store has no prefix tree: run 'dkeyserv pbuild'"];
         report.problems.push(...treeProblems.map((what) => ({ subject: 'prefix tree', what })));
+        if (config.quorum) report.problems.push(...checkAttestationTree(store, config.quorum).map((what) => ({ subject: 'attestation tree', what })));
         report.problemCount = Math.max(report.problemCount, report.problems.length);
         process.stdout.write(formatFsck(report));
         if (report.problemCount > 0) process.exitCode = 1;
