@@ -1,5 +1,5 @@
 /**
- * A loopback network of dkeyserv quorum members for test/quorum/* and bench/quorum: each member
+ * A loopback network of dkeyserv quorum members for test/quorum/*: each member
  * is a real `dkeyserv serve` (HKP + recon) with its own data directory and node key, all named in
  * one `[quorum]` policy and peering with each other.
  *

@@ -71,6 +71,7 @@ export function attestationSet(node: QuorumNode, store: KeyStore): ExtraSet {
     tree: node.tree,
     path: '/pks/x-attestations',
     ingest: (elements) => store.transaction(() => void elements.forEach((e) => node.attestations.addWire(e))),
+    has: (id) => node.attestations.get(id) !== undefined,
   };
 }
 

@@ -51,7 +51,18 @@ export interface ExtraSet {
   path: string;
   /** keep the elements fetched (raw, as the peer sent them; attacker-controlled) */
   ingest: (elements: Buffer[]) => void;
+  /** whether an element (by its 16-byte id) is in our set now */
+  has: (id: Buffer) => boolean;
 }
+
+/**
+ * Ids of the extra set a peer offered but that did not join our set when fetched (forged,
+ * malformed, superseded, not returned) are not asked of that peer again for this long, so a
+ * hostile member cannot make us fetch and verify the same junk every round; at most this many per
+ * peer are remembered (oldest forgotten first).
+ */
+const UNOBTAINABLE_TTL_MS = 3600_000;
+const UNOBTAINABLE_MAX = 100_000;
 
 export interface ReconPeerOptions {
   tree: ReconTree;
@@ -92,6 +103,8 @@ export class ReconPeer {
   private busy = false;
   private stopped = false;
   private readonly status = new Map<string, PeerStatus>();
+  /** per peer HTTP address: extra-set ids (hex) not to fetch from it again before the time given */
+  private readonly unobtainable = new Map<string, Map<string, number>>();
 
   constructor(private readonly opts: ReconPeerOptions) {}
 
@@ -114,10 +127,13 @@ export class ReconPeer {
     return address;
   }
 
-  async stop(): Promise<void> {
+  /** Stop listening and gossiping; wait (up to `graceMs`) for a session in flight, which may still write to the store. */
+  async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    const closed = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    for (const deadline = Date.now() + graceMs; this.busy && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    await closed;
   }
 
   /**
@@ -283,13 +299,31 @@ export class ReconPeer {
     const extra = peer && this.sharedExtra(peer);
     if (!extra) return;
     event.extra = { found: extraFound.size, recovered: 0 };
-    if (extraFound.size === 0) return;
+    const from = `${host}:${httpPort}`;
+    const skip = this.unobtainable.get(from) ?? new Map<string, number>();
+    this.unobtainable.set(from, skip);
+    const now = Date.now();
+    const wanted = extraFound.hashes().filter((id) => !((skip.get(id.toString('hex')) ?? 0) > now));
+    if (wanted.length === 0) return;
     // (after the keys: an attestation is only useful with its key, and keys come first)
-    const r = await recoverHashes({ host, port: httpPort }, extraFound.hashes(), extra.ingest, { ...opts, path: extra.path });
+    const r = await recoverHashes({ host, port: httpPort }, wanted, extra.ingest, { ...opts, path: extra.path });
     event.extra.recovered = r.received;
     status.extraRecovered = (status.extraRecovered ?? 0) + r.received;
     status.lastRecovery = new Date().toISOString();
     if (r.errors.length) status.lastRecoveryError = r.errors[r.errors.length - 1];
+    // only after a clean fetch: a network error must not hide honest elements for an hour
+    else {
+      for (const id of wanted) {
+        if (extra.has(id)) continue;
+        const hex = id.toString('hex');
+        skip.delete(hex);
+        skip.set(hex, now + UNOBTAINABLE_TTL_MS);
+      }
+      for (const hex of skip.keys()) {
+        if (skip.size <= UNOBTAINABLE_MAX) break;
+        skip.delete(hex);
+      }
+    }
   }
 
   private report(e: SessionEvent) {
