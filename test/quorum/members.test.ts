@@ -18,6 +18,7 @@ import { PrefixTree } from '@dkeyserv/recon';
 import { checkAttestationTree } from '../../packages/cli/src/quorum-node';
 import { loadConfig } from '../../packages/cli/src/config';
 import { dkeyserv } from '../helpers/dkeyserv';
+import { dks } from '../../packages/cli/test/run';
 
 jest.setTimeout(300_000);
 
@@ -100,8 +101,13 @@ describe('four quorum members (k = 3)', () => {
     }
     await net.start('charlie');
     await net.waitServed(['alpha', 'bravo', 'charlie'], fpr, 60_000);
-    const proof = JSON.parse((await net.node('alpha').get(`/pks/lookup?op=x-quorum&search=0x${fpr}`)).text) as { members: string[] };
+    const served = await net.node('alpha').get(`/pks/lookup?op=x-quorum&search=0x${fpr}`);
+    const proof = JSON.parse(served.text) as { members: string[] };
     expect(proof.members).toEqual(['alpha', 'bravo', 'charlie']);
+    // the proof a client downloads checks out offline against the policy file
+    const checked = dks(['verify-quorum', '--policy', path.join(net.dir, 'policy.toml')], { input: Buffer.from(served.text) });
+    expect(checked.stdout).toMatch(new RegExp(`^valid: 3 of 4 members of test-quorum v1 \\(k = 3\\) vouch for ${fpr}: alpha, bravo, charlie$`, 'm'));
+    expect(checked.code).toBe(0);
   });
 });
 
