@@ -13,10 +13,10 @@
  * ```
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { run } from './dkeyserv';
 import { reservePorts, ReconNode, startReconNode, waitUntil } from './recon-node';
+import { httpRequest } from './server';
 
 export interface Member {
   name: string;
@@ -116,7 +116,7 @@ export class QuorumNet {
 
   /** POST /pks/add (keytext=ARMORED) to a member; resolves with status and body. */
   upload(name: string, armored: string): Promise<{ status: number; text: string }> {
-    return post(this.member(name).hkpPort, '/pks/add', `keytext=${encodeURIComponent(armored)}`);
+    return httpRequest(this.member(name).hkpPort, '/pks/add', { method: 'POST', body: `keytext=${encodeURIComponent(armored)}`, contentType: 'application/x-www-form-urlencoded' });
   }
 
   /** op=get by fingerprint on a member: 200 once a version is accepted there. */
@@ -141,22 +141,4 @@ export class QuorumNet {
     await Promise.all(this.members.map((m) => m.node?.destroy().catch(() => undefined)));
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** One POST on 127.0.0.1; the answer decoded as `encoding` (latin1 keeps binary bytes). */
-export function post(port: number, urlPath: string, body: string | Buffer, contentType = 'application/x-www-form-urlencoded', encoding: BufferEncoding = 'utf8'): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path: urlPath, method: 'POST', agent: false, timeout: 30_000, headers: { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(encoding) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`POST ${urlPath} timed out`)));
-    req.on('error', reject);
-    req.end(body);
-  });
 }

@@ -28,9 +28,9 @@
  * deletes its dir once the test process dies, even on SIGKILL.  Only loopback is ever used.
  */
 import { killOnExit, startWatchdog } from './watchdog';
+import { httpGet } from './server';
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { isKeyringError, splitKeyring } from '@dkeyserv/pgp';
@@ -267,7 +267,7 @@ class NodeImpl implements ReconNode {
   }
 
   get(urlPath: string, timeoutMs = 30_000): Promise<{ status: number; text: string }> {
-    return httpRequest(this.hkpPort, urlPath, timeoutMs);
+    return httpGet(this.hkpPort, urlPath, timeoutMs);
   }
 
   startWatchdog(): void {
@@ -393,20 +393,6 @@ export async function waitUntil(
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-function httpRequest(port: number, urlPath: string, timeoutMs: number): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET 127.0.0.1:${port}${urlPath.slice(0, 200)}: timeout after ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 /** The raw bytes of each key of a binary keyring, in file order (split with @dkeyserv/pgp's splitKeyring). */

@@ -221,19 +221,26 @@ export interface HttpResult {
 
 /** One GET (or `method`) on 127.0.0.1:port, no keep-alive agent; rejects on network errors and timeouts. */
 export function httpGet(port: number, urlPath: string, timeoutMs = 30_000, method = 'GET'): Promise<HttpResult> {
+  return httpRequest(port, urlPath, { method, timeoutMs });
+}
+
+/** One request on 127.0.0.1 (no keep-alive) with an optional body; resolves with any status. */
+export function httpRequest(port: number, urlPath: string, opts: { method?: string; body?: string | Buffer; contentType?: string; timeoutMs?: number } = {}): Promise<HttpResult> {
+  const { method = 'GET', body, timeoutMs = 30_000 } = opts;
+  const headers = body === undefined ? undefined : { 'Content-Type': opts.contentType ?? 'application/octet-stream', 'Content-Length': Buffer.byteLength(body) };
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, agent: false, timeout: timeoutMs }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, agent: false, timeout: timeoutMs, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
+        const data = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data, text: data.toString('utf8') });
       });
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`${method} 127.0.0.1:${port}${urlPath.slice(0, 200)}: timeout after ${timeoutMs} ms`)));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 

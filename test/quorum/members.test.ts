@@ -7,7 +7,8 @@
  */
 import { armor } from '@dkeyserv/pgp';
 import { makeV4Key } from '../../test-fixtures/keys';
-import { post, QuorumNet } from '../helpers/quorum-net';
+import { QuorumNet } from '../helpers/quorum-net';
+import { httpRequest } from '../helpers/server';
 import { createHash } from 'node:crypto';
 import { sleep, waitUntil } from '../helpers/recon-node';
 import { keyFingerprint } from './util';
@@ -59,12 +60,12 @@ describe('four quorum members (k = 3)', () => {
     const wire = proof.attestations.map((a) => Buffer.from(a, 'base64'));
     const ids = wire.map((a) => createHash('sha256').update(a.subarray(0, a.length - 64)).digest().subarray(0, 16));
     const body = Buffer.concat([u32(ids.length), ...ids.flatMap((id) => [u32(16), id])]);
-    const got = await post(net.member('delta').hkpPort, '/pks/x-attestations', body, 'application/octet-stream', 'latin1');
+    const got = await httpRequest(net.member('delta').hkpPort, '/pks/x-attestations', { method: 'POST', body });
     expect(got.status).toBe(200);
-    const answer = Buffer.from(got.text, 'latin1');
+    const answer = got.body;
     expect(answer.readUInt32BE(0)).toBe(ids.length);
     expect(answer.subarray(8, 8 + answer.readUInt32BE(4))).toEqual(wire[0]);
-    const junk = await post(net.member('charlie').hkpPort, '/pks/x-attestations', Buffer.from([0, 0, 0, 1, 0, 0, 0, 3, 1, 2, 3]), 'application/octet-stream');
+    const junk = await httpRequest(net.member('charlie').hkpPort, '/pks/x-attestations', { method: 'POST', body: Buffer.from([0, 0, 0, 1, 0, 0, 0, 3, 1, 2, 3]) });
     expect(junk.status).toBe(400);
     expect(junk.text).toMatch(/length 3, not 16|bytes; a count of 1 needs/);
     const stats = JSON.parse((await net.node('bravo').get('/pks/lookup?op=stats&options=mr')).text);

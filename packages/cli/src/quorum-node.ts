@@ -6,7 +6,7 @@
 import type { KeyRecord, KeyStore } from '@dkeyserv/db';
 import type { QuorumServing, QuorumStatsView, QuorumVersionView } from '@dkeyserv/hkp';
 import { Bitstring, ExtraSet, PrefixTree } from '@dkeyserv/recon';
-import { AcceptedVersions, attachAttestor, AttestationStore, encodeAttestation, KeyVersion, loadOrCreateIdentity, makeProof, NodeIdentity, proofToJson, QuorumPolicy } from '@dkeyserv/quorum';
+import { AcceptedVersions, attachAttestor, AttestationStore, KeyVersion, loadOrCreateIdentity, makeProof, NodeIdentity, proofToJson, QuorumPolicy } from '@dkeyserv/quorum';
 
 /** The recon Config entry quorum members advertise: the policy hash (hex). Peers of another policy, and SKS, never match it. */
 export const QUORUM_CONFIG_KEY = 'dkeyserv quorum';
@@ -71,7 +71,7 @@ export function attestationSet(node: QuorumNode, store: KeyStore): ExtraSet {
     tree: node.tree,
     path: '/pks/x-attestations',
     ingest: (elements) => store.transaction(() => void elements.forEach((e) => node.attestations.addWire(e))),
-    has: (id) => node.attestations.get(id) !== undefined,
+    has: (id) => node.attestations.getWire(id) !== undefined,
   };
 }
 
@@ -94,7 +94,7 @@ export function quorumServing(node: QuorumNode, store: KeyStore): QuorumServing 
       const a = versions.acceptedPackets(fpr);
       return a && { ...proofToJson(makeProof(policy, a.version)), members: a.version.members, key: a.packets.toString('base64') };
     },
-    attestations: (ids) => ids.map((id) => attestations.get(id)).filter((a) => a !== undefined).map(encodeAttestation),
+    attestations: (ids) => ids.map((id) => attestations.getWire(id)).filter((a): a is Buffer => a !== undefined),
     keyStatus(record: KeyRecord) {
       const s = versions.status(record);
       return { policy: `${policy.name} v${policy.version}`, n: policy.n, k: policy.k, accepted: s.accepted && versionView(s.accepted), revocationsAdded: s.revocationsAdded, pending: s.pending.map(versionView) };

@@ -13,13 +13,9 @@ import type { KeyRecord, KeyStore, KeyStoreHooks } from '@dkeyserv/db';
 import { flattenKey, joinPackets, parseKey, splitPackets, verifySelfSignatures, withSelfRevocations } from '@dkeyserv/pgp';
 import { QuorumError } from './errors';
 import { keyVersionDigests, packetsSha256 } from './key-digest';
+import { BinaryDatabase, fprPart, prefixRange } from './keyspace';
 import { AttestationStore, KeyVersion } from './store';
 
-type BinaryDatabase = NonNullable<ReturnType<KeyStore['openDatabase']>>;
-
-function fprPart(fpr: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([fpr.length]), fpr]);
-}
 
 /** A stored key as the quorum sees it. */
 export interface QuorumKeyStatus {
@@ -55,9 +51,8 @@ export class AcceptedVersions {
         }
         // prune: versions the quorum no longer needs, and the one now stored anyway
         const prefix = fprPart(change.fpr);
-        for (const { key } of this.archive.getRange({ start: prefix, end: Buffer.concat([prefix, Buffer.alloc(16, 0xff), Buffer.from([0xff])]) })) {
+        for (const { key } of this.archive.getRange(prefixRange(prefix))) {
           const hash = Buffer.from(key.subarray(prefix.length));
-          if (hash.length !== 16) continue;
           if (!wanted.has(hash.toString('hex')) || hash.equals(change.newHash)) this.archive.removeSync(key);
         }
       },
@@ -66,10 +61,8 @@ export class AcceptedVersions {
 
   /** Key hashes (hex) of the accepted and pending versions of `fpr`. */
   private wanted(fpr: Buffer): Set<string> {
-    const accepted = this.attestations.accepted(fpr);
-    const out = new Set(this.attestations.pending(fpr).map((v) => v.keyHash.toString('hex')));
-    if (accepted) out.add(accepted.keyHash.toString('hex'));
-    return out;
+    const { accepted, pending } = this.attestations.versionsOf(fpr);
+    return new Set([...pending, ...(accepted ? [accepted] : [])].map((v) => v.keyHash.toString('hex')));
   }
 
   private archiveKey(fpr: Buffer, keyHash: Buffer): Buffer {
@@ -94,7 +87,10 @@ export class AcceptedVersions {
    * lacks the accepted version's packets).
    */
   served(record: KeyRecord): KeyRecord | undefined {
-    const accepted = this.attestations.accepted(record.fpr);
+    return this.servedAs(record, this.attestations.accepted(record.fpr));
+  }
+
+  private servedAs(record: KeyRecord, accepted: KeyVersion | undefined): KeyRecord | undefined {
     const bytes = accepted && this.packetsOf(accepted, record);
     if (!bytes) return undefined;
     if (Buffer.from(record.hash).equals(accepted.keyHash)) return record;
@@ -113,12 +109,12 @@ export class AcceptedVersions {
 
   /** The quorum's view of a stored key, for the key page. */
   status(record: KeyRecord): QuorumKeyStatus {
-    const accepted = this.attestations.accepted(record.fpr);
-    const served = accepted && this.served(record);
+    const { accepted, pending } = this.attestations.versionsOf(record.fpr);
+    const served = this.servedAs(record, accepted);
     return {
-      accepted: served ? accepted : undefined,
+      accepted: served && accepted,
       revocationsAdded: !!served && !Buffer.from(served.hash).equals(accepted!.keyHash),
-      pending: this.attestations.pending(record.fpr),
+      pending,
     };
   }
 }

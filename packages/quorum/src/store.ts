@@ -45,6 +45,7 @@
 import type { KeyStore } from '@dkeyserv/db';
 import { MalformedError, PolicyError, QuorumError } from './errors';
 import { NodeIdentity } from './identity';
+import { BinaryDatabase, fprPart, prefixRange } from './keyspace';
 import { QuorumPolicy } from './policy';
 import {
   Attestation,
@@ -57,8 +58,6 @@ import {
   StatementFields,
   verifyAttestation,
 } from './statement';
-
-type BinaryDatabase = NonNullable<ReturnType<KeyStore['openDatabase']>>;
 
 const VOTE = 0x01;
 const EVIDENCE = 0x02;
@@ -131,19 +130,6 @@ interface Version {
 /** The timestamp of a version's k-th attestation (it must have at least k). */
 function quorumTime(v: Version, k: number): number {
   return [...v.entries.values()].map((e) => e.fields.timestamp).sort((a, b) => a - b)[k - 1];
-}
-
-function fprPart(fpr: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([fpr.length]), fpr]);
-}
-
-/** The key range holding exactly the keys that start with `prefix`. */
-function prefixRange(prefix: Buffer): { start: Buffer; end: Buffer } {
-  let i = prefix.length - 1;
-  while (prefix[i] === 0xff) i--; // (every prefix starts with a table byte < 0xff)
-  const end = Buffer.from(prefix.subarray(0, i + 1));
-  end[i]++;
-  return { start: prefix, end };
 }
 
 export class AttestationStore {
@@ -328,8 +314,14 @@ export class AttestationStore {
 
   /** The stored attestation with this id (the element of the attestation set). */
   get(id: Buffer): Attestation | undefined {
+    const value = this.getWire(id);
+    return value && decodeAttestation(value);
+  }
+
+  /** The same in wire form (statement ‖ signature), as stored. */
+  getWire(id: Buffer): Buffer | undefined {
     const value = this.db.get(this.idKey(id));
-    return value ? decodeAttestation(value) : undefined;
+    return value && Buffer.from(value);
   }
 
   /** Signers (hex node ids) with evidence of equivocation about `fpr` under the current policy. */
@@ -407,11 +399,17 @@ export class AttestationStore {
    * attestation first: what operators see as waiting for the quorum.
    */
   pending(fpr: Buffer): KeyVersion[] {
+    return this.versionsOf(fpr).pending;
+  }
+
+  /** `accepted` and `pending` from one reading of the votes. */
+  versionsOf(fpr: Buffer): { accepted?: KeyVersion; pending: KeyVersion[] } {
     const { accepted, all } = this.view(fpr);
-    return all
+    const pending = all
       .filter((v) => v.entries.size < this.policy.k && !(accepted && this.supersedes(accepted, v)))
       .map((v) => this.describe(v))
       .sort((a, b) => Math.max(...b.timestamps) - Math.max(...a.timestamps));
+    return { accepted: accepted && this.describe(accepted), pending };
   }
 
   private *evidenceIn(prefix: Buffer): Generator<Evidence> {

@@ -45,7 +45,7 @@ describe('the accepted view of a member', () => {
   test('a pending first version is not served; with k attestations it is, exactly as stored', () => {
     const key = roleKeys()[0];
     const r = n.keys.ingest(key);
-    const record = n.keys.get(Buffer.from(r.fpr, 'hex'))!;
+    const record = n.keys.get(Buffer.from(r.fpr!, 'hex'))!;
     expect(n.versions.served(record)).toBeUndefined();
     expect(n.versions.status(record).pending.map((v) => v.members)).toEqual([['alpha']]);
     n.vouch(record.fpr, [0]);
@@ -59,7 +59,7 @@ describe('the accepted view of a member', () => {
     const full = roleKeys().find((k) => k.filter((p) => p.tag === Tag.PublicSubkey).length >= 1)!;
     const cut = full.map((p) => p.tag).lastIndexOf(Tag.PublicSubkey);
     const older = full.slice(0, cut);
-    const fpr = Buffer.from(n.keys.ingest(older).fpr, 'hex');
+    const fpr = Buffer.from(n.keys.ingest(older).fpr!, 'hex');
     n.vouch(fpr, [0, 1]);
     const v1 = Buffer.from(n.keys.get(fpr)!.packets);
     expect(n.keys.ingest(full).status).toBe('updated');
@@ -75,7 +75,7 @@ describe('the accepted view of a member', () => {
 
   test('a version whose packets do not match the members’ SHA-256 is not served (the MD5 key hash alone carries no trust)', () => {
     const key = roleKeys()[1];
-    const fpr = Buffer.from(n.keys.ingest(key).fpr, 'hex');
+    const fpr = Buffer.from(n.keys.ingest(key).fpr!, 'hex');
     const record = n.keys.get(fpr)!;
     const digests = keyVersionDigests(splitPackets(record.packets));
     // two members vouch for the same key hash with other packet bytes: with this node's own
@@ -97,7 +97,7 @@ describe('the owner’s revocations on top of an accepted version', () => {
     n = node();
     const k = await makeV4Key('revoke-me@example.org');
     secret = await openpgp.readPrivateKey({ binaryKey: k.secretKey });
-    fpr = Buffer.from(n.keys.ingest(splitPackets(k.publicKey)).fpr, 'hex');
+    fpr = Buffer.from(n.keys.ingest(splitPackets(k.publicKey)).fpr!, 'hex');
     n.vouch(fpr, [0, 1]);
     v1 = Buffer.from(n.keys.get(fpr)!.packets);
   });

@@ -181,9 +181,7 @@ export class ReconPeer {
       const guard = this.guard(socket);
       try {
         peer = await exchangeConfig(conn, this.config(), this.opts.configTimeoutMs ?? 30_000);
-        await runResponder(conn, this.opts.tree, found, this.opts.responder ?? DEFAULT_RESPONDER_OPTIONS);
-        const extra = this.sharedExtra(peer);
-        if (extra) await runResponder(conn, extra.tree, extraFound, this.opts.responder ?? DEFAULT_RESPONDER_OPTIONS);
+        await this.reconcile(conn, peer, 'responder', found, extraFound);
         status.lastOutgoingRecon = new Date().toISOString();
         status.lastOutgoingError = undefined;
       } catch (e) {
@@ -240,9 +238,7 @@ export class ReconPeer {
       const extraFound = new FoundSet();
       try {
         peer = await exchangeConfig(conn, this.config(), this.opts.configTimeoutMs ?? 30_000);
-        await runRequester(conn, this.opts.tree, found, this.opts.requester ?? DEFAULT_REQUESTER_OPTIONS);
-        const extra = this.sharedExtra(peer);
-        if (extra) await runRequester(conn, extra.tree, extraFound, this.opts.requester ?? DEFAULT_REQUESTER_OPTIONS);
+        await this.reconcile(conn, peer, 'requester', found, extraFound);
         status.lastIncomingRecon = new Date().toISOString();
         status.lastIncomingError = undefined;
       } catch (e) {
@@ -267,6 +263,15 @@ export class ReconPeer {
   private guard(socket: Socket): NodeJS.Timeout {
     const ms = this.opts.sessionTimeoutMs ?? 900_000;
     return setTimeout(() => socket.destroy(new Error(`the session exceeded its limit of ${ms / 1000} s`)), ms);
+  }
+
+  /** The key session in our role, then the extra set's session on the same connection if the peer shares it. */
+  private async reconcile(conn: ReconConnection, peer: PeerConfig, role: 'requester' | 'responder', found: FoundSet, extraFound: FoundSet) {
+    const run = (tree: ReconTree, into: FoundSet) =>
+      role === 'requester' ? runRequester(conn, tree, into, this.opts.requester ?? DEFAULT_REQUESTER_OPTIONS) : runResponder(conn, tree, into, this.opts.responder ?? DEFAULT_RESPONDER_OPTIONS);
+    await run(this.opts.tree, found);
+    const extra = this.sharedExtra(peer);
+    if (extra) await run(extra.tree, extraFound);
   }
 
   /** Our Config, with the extra set's entry. */
