@@ -26,6 +26,7 @@ export * from './armor';
 export * from './skshash';
 export * from './merge';
 export * from './revocations';
-export * from './policy';
+export * from './policies/sks';
+export * from './policies/hockeypuck';
 export * from './uid';
 export * from './keyinfo';

@@ -6,10 +6,10 @@
  * (gpg keyrings carry trust packets), and keys over the size limits are refused (flooding,
  * CVE-2019-13050).
  */
-import { KeyStructureError, LimitError } from './errors';
-import { parseKey, packetCount, PublicKey } from './key';
-import { dedupKey } from './merge';
-import { Packet, Tag } from './packet';
+import { KeyStructureError, LimitError } from '../errors';
+import { parseKey, packetCount, PublicKey } from '../key';
+import { dedupKey } from '../merge';
+import { Packet, Tag } from '../packet';
 
 export type ReconPolicyName = 'sks';
 
