@@ -94,9 +94,12 @@ export function importKeys(data: string, sources: readonly string[], opts?: CliO
   return ok('import', data, sources, opts);
 }
 
-/** `dkeyserv hashes --data DATA`: every stored SKS key hash (checked: 32 lowercase hex digits per line). */
-export async function storedHashes(data: string, opts?: CliOptions): Promise<string[]> {
-  const r = await ok('hashes', data, [], opts);
+/**
+ * `dkeyserv hashes --data DATA [--policy POLICY]`: every key hash of the store's first (or the
+ * given) recon policy (checked: 32 lowercase hex digits per line).
+ */
+export async function storedHashes(data: string, opts?: CliOptions & { policy?: string }): Promise<string[]> {
+  const r = await ok('hashes', data, opts?.policy ? ['--policy', opts.policy] : [], opts);
   const lines = r.stdout.split('\n').filter((l) => l.length > 0);
   const bad = lines.filter((l) => !/^[0-9a-f]{32}$/.test(l));
   if (bad.length) {

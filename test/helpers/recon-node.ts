@@ -47,8 +47,10 @@ export interface ReconNodeOptions {
    *  picks; `hkpPort` is then read from the "serving HKP on" log line) */
   hkpPort?: number;
   reconPort?: number;
-  /** recon partners: recon ports on 127.0.0.1 or "127.0.0.1:PORT" strings (`--peer`) */
+  /** recon partners: recon ports on 127.0.0.1 or "127.0.0.1:PORT[/POLICY]" strings (`--peer`) */
   peers?: Array<number | string>;
+  /** recon policies (`--policy`, for the import and the server; default: dkeyserv's default) */
+  policies?: string[];
   /** seconds between gossip rounds (`--gossip-interval`, 0 = never initiate) */
   gossipInterval: number;
   /** [hkp.rateLimit]; default: the server's defaults */
@@ -83,6 +85,10 @@ export interface PeerStatusJson {
   lastRecovery?: string;
   lastRecoveryError?: string;
   keysRecovered: number;
+  keysNotConverging: number;
+  policy?: string;
+  software?: string;
+  filters?: string;
 }
 
 export interface StatsJson {
@@ -114,8 +120,8 @@ export interface ReconNode {
   reconLogs(re: RegExp, since?: number): LogLine[];
   /** the first log line after `since` that satisfies `pred`; rejects after timeoutMs */
   waitForLog(pred: (l: LogLine) => boolean, timeoutMs?: number, since?: number): Promise<LogLine>;
-  /** `dkeyserv hashes --data DATA` (exact; opens the store read-only, fine while serving) */
-  hashes(): Promise<string[]>;
+  /** `dkeyserv hashes --data DATA [--policy P]` (exact; opens the store read-only, fine while serving) */
+  hashes(policy?: string): Promise<string[]>;
   /** GET /pks/lookup?op=stats&options=mr (cached by the server for up to 10 s) */
   stats(): Promise<StatsJson>;
   /** one GET on the HKP port */
@@ -256,8 +262,8 @@ class NodeImpl implements ReconNode {
     return s.length > 4000 ? `...${s.slice(-4000)}` : s;
   }
 
-  hashes(): Promise<string[]> {
-    return storedHashes(this.data);
+  hashes(policy?: string): Promise<string[]> {
+    return storedHashes(this.data, { policy });
   }
 
   async stats(): Promise<StatsJson> {
@@ -333,7 +339,8 @@ export async function startReconNode(opts: ReconNodeOptions): Promise<ReconNode>
   let node: NodeImpl | undefined;
   try {
     const data = opts.data ?? path.join(dir, 'data');
-    if (opts.keys?.length) await importKeys(data, opts.keys);
+    const policyArgs = (opts.policies ?? []).flatMap((p) => ['--policy', p]);
+    if (opts.keys?.length) await importKeys(data, [...opts.keys, ...policyArgs]);
     const [hkpPort, reconPort] = await (async () => {
       const need = [opts.hkpPort, opts.reconPort].filter((p) => p === undefined).length;
       const fresh = need ? await reservePorts(need) : [];
@@ -342,6 +349,7 @@ export async function startReconNode(opts: ReconNodeOptions): Promise<ReconNode>
     const label = opts.label ?? `node-${reconPort}`;
     const args = [CLI_MAIN, 'serve', '--data', data, '--hkp', `127.0.0.1:${hkpPort}`, '--recon', `127.0.0.1:${reconPort}`, '--gossip-interval', String(opts.gossipInterval)];
     for (const p of opts.peers ?? []) args.push('--peer', typeof p === 'number' ? `127.0.0.1:${p}` : p);
+    args.push(...policyArgs);
     if (opts.rateLimit || opts.messageTimeout !== undefined || opts.extraConfig) {
       const config = path.join(dir, 'dkeyserv.toml');
       writeFileSync(config, tomlConfig(opts));

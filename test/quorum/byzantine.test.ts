@@ -49,7 +49,7 @@ import {
   signStatement,
   StatementFields,
 } from '@dkeyserv/quorum';
-import { attachPrefixTree, DEFAULT_HASHQUERY_OPTIONS, hashQuery, PrefixTree, ReconPeer, SessionEvent, SKS_PTREE_PARAMS } from '@dkeyserv/recon';
+import { attachPrefixTrees, DEFAULT_HASHQUERY_OPTIONS, hashQuery, PrefixTree, ReconPeer, SessionEvent, SKS_PTREE_PARAMS } from '@dkeyserv/recon';
 import { makeV4Key } from '../../test-fixtures/keys';
 import { QuorumNet } from '../helpers/quorum-net';
 import { reservePorts, sleep, waitUntil } from '../helpers/recon-node';
@@ -101,7 +101,7 @@ class Mallory {
   async start(policy: QuorumPolicy, partners: { name: string; reconPort: number }[]): Promise<void> {
     this.policyHash = policy.hash;
     this.store = KeyStore.open({ path: path.join(this.dir, 'data') });
-    const keyTree = attachPrefixTree(this.store);
+    const keyTrees = attachPrefixTrees(this.store);
     this.attTree = new PrefixTree(this.store.openDatabase('mallory-attest-ptree')!);
     this.server = http.createServer((req, res) => this.answer(req, res));
     await new Promise<void>((resolve, reject) => {
@@ -109,8 +109,9 @@ class Mallory {
       this.server!.listen(this.httpPort, '127.0.0.1', () => resolve());
     });
     this.peer = new ReconPeer({
-      tree: keyTree,
-      config: { version: '1.1.6', httpPort: (this.server.address() as AddressInfo).port, bitQuantum: SKS_PTREE_PARAMS.bitQuantum, mbar: SKS_PTREE_PARAMS.mbar, filters: 'yminsky.dedup,yminsky.merge' },
+      trees: keyTrees,
+      holds: (policy, hash) => this.store.getByHash(hash, policy) !== undefined,
+      config: { version: '1.1.6', httpPort: (this.server.address() as AddressInfo).port, bitQuantum: SKS_PTREE_PARAMS.bitQuantum, mbar: SKS_PTREE_PARAMS.mbar },
       partners: () => partners.map((p) => ({ host: '127.0.0.1', port: p.reconPort, name: p.name })),
       listen: { host: '127.0.0.1', port: this.reconPort },
       gossipIntervalMs: 1000,
@@ -152,7 +153,10 @@ class Mallory {
         const asked = req.method === 'POST' ? parseHashQuery(Buffer.concat(chunks)) : [];
         let out: Buffer[];
         if (req.method === 'POST' && req.url === '/pks/hashquery') {
-          out = asked.map((h) => this.store.getByHash(h)).filter((r): r is KeyRecord => r !== undefined).map((r) => Buffer.from(r.packets));
+          out = asked
+            .map((h) => this.store.getByHash(h)?.record)
+            .filter((r): r is KeyRecord => r !== undefined)
+            .map((r) => Buffer.from(r.packets));
         } else if (req.method === 'POST' && req.url === '/pks/x-attestations') {
           out = asked.map((id) => this.published.get(id.toString('hex'))).filter((a): a is Buffer => a !== undefined);
         } else {

@@ -6,19 +6,26 @@
  *   [hkp]        listen = "127.0.0.1:11371"  maxBodyBytes = 5242880  maxResults = 500
  *   [hkp.rateLimit]  requests = 600  uploads = 30  windowSeconds = 60
  *   [limits]     maxPackets = 20000  maxKeyBytes = 8388608
- *   [recon]      listen = "127.0.0.1:11370" (or "none")  gossipInterval = 60  peers = ["HOST:PORT"]
+ *   [recon]      listen = "127.0.0.1:11370" (or "none")  gossipInterval = 60  peers = ["HOST:PORT", "HOST:PORT/POLICY"]
+ *                policies = ["sks", "hockeypuck"]   (recon policies kept by a new store, docs/recon-policies.md)
  *                membership = "/path/to/membership"   (an SKS-style `host port` file)
  *                configTimeout = 30  messageTimeout = 60  sessionTimeout = 900   (seconds)
  *   [quorum]     name = "example-quorum"  version = 1      (the peer set: quorum mode on)
  *   [[quorum.member]]  name = "alpha"  key = "<node-id base64>"  recon = "HOST:PORT"  http = "URL"
  */
 import { readFileSync } from 'node:fs';
+import { isReconPolicyName, RECON_POLICY_NAMES, ReconPolicyName } from '@dkeyserv/pgp';
 import { parsePolicy, QuorumPolicy } from '@dkeyserv/quorum';
 import { CliError } from './errors';
 
 export interface HostPort {
   host: string;
   port: number;
+}
+
+/** A recon partner's address, optionally pinned to one recon policy (`HOST:PORT/POLICY`). */
+export interface PeerAddress extends HostPort {
+  policy?: ReconPolicyName;
 }
 
 export interface Config {
@@ -38,7 +45,9 @@ export interface Config {
     listen?: HostPort;
     /** seconds between gossip rounds; 0: never initiate */
     gossipInterval: number;
-    peers: HostPort[];
+    peers: PeerAddress[];
+    /** the recon policies of a new store (an existing one keeps its own); undefined: the default */
+    policies?: ReconPolicyName[];
     membership?: string;
     /** seconds: for the peer's Config, for each message, for a whole session */
     configTimeout: number;
@@ -64,6 +73,18 @@ export const DEFAULT_CONFIG: Config = {
   recon: { listen: { host: '127.0.0.1', port: 11370 }, gossipInterval: 60, peers: [], configTimeout: 30, messageTimeout: 60, sessionTimeout: 900 },
 };
 
+/** `HOST:PORT` or `HOST:PORT/POLICY`. */
+export function parsePeer(value: string, what: string): PeerAddress {
+  const slash = value.lastIndexOf('/');
+  if (slash < 0) return parseHostPort(value, what);
+  return { ...parseHostPort(value.slice(0, slash), what), policy: parsePolicyName(value.slice(slash + 1), what) };
+}
+
+export function parsePolicyName(value: string, what: string): ReconPolicyName {
+  if (!isReconPolicyName(value)) throw new CliError(`${what}: unknown recon policy ${JSON.stringify(value)} (known: ${RECON_POLICY_NAMES.join(', ')})`);
+  return value;
+}
+
 export function parseHostPort(value: string, what: string): HostPort {
   const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
   const port = m ? Number(m[2]) : NaN;
@@ -71,7 +92,7 @@ export function parseHostPort(value: string, what: string): HostPort {
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }
 
-type Shape = { [k: string]: 'string' | 'int' | 'hostport' | 'hostport-or-none' | 'hostport-list' | Shape };
+type Shape = { [k: string]: 'string' | 'int' | 'hostport' | 'hostport-or-none' | 'peer-list' | 'policy-list' | Shape };
 
 const SHAPE: Shape = {
   data: 'string',
@@ -83,7 +104,8 @@ const SHAPE: Shape = {
   recon: {
     listen: 'hostport-or-none',
     gossipInterval: 'int',
-    peers: 'hostport-list',
+    peers: 'peer-list',
+    policies: 'policy-list',
     membership: 'string',
     configTimeout: 'int',
     messageTimeout: 'int',
@@ -135,9 +157,12 @@ function apply(target: Record<string, unknown>, source: Record<string, unknown>,
       const n = typeof v === 'bigint' ? Number(v) : v;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new CliError(`config ${file}: ${name} must be a whole number ≥ 0`);
       target[k] = n;
-    } else if (kind === 'hostport-list') {
-      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new CliError(`config ${file}: ${name} must be a list of "HOST:PORT"`);
-      target[k] = v.map((x: string) => parseHostPort(x, `config ${file}: ${name}`));
+    } else if (kind === 'peer-list') {
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new CliError(`config ${file}: ${name} must be a list of "HOST:PORT" or "HOST:PORT/POLICY"`);
+      target[k] = v.map((x: string) => parsePeer(x, `config ${file}: ${name}`));
+    } else if (kind === 'policy-list') {
+      if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'string')) throw new CliError(`config ${file}: ${name} must be a non-empty list of recon policy names`);
+      target[k] = v.map((x: string) => parsePolicyName(x, `config ${file}: ${name}`));
     } else {
       if (typeof v !== 'string') throw new CliError(`config ${file}: ${name} must be "HOST:PORT"`);
       target[k] = kind === 'hostport-or-none' && v === 'none' ? undefined : parseHostPort(v, `config ${file}: ${name}`);

@@ -13,7 +13,7 @@ import { writeDump } from './commands/dump';
 import { formatFsck } from './commands/fsck';
 import { openStore } from './store';
 import { checkAttestationTree } from './quorum-node';
-import { Config, loadConfig, parseHostPort } from './config';
+import { Config, loadConfig, parseHostPort, parsePeer, parsePolicyName } from './config';
 import { serve } from './commands/serve';
 import { nodeId, verifyQuorum } from './commands/quorum';
 
@@ -23,14 +23,20 @@ const VERSION: string = require('../package.json').version;
 interface StoreFlags {
   data?: string;
   config?: string;
+  /** --policy, repeatable: the recon policies of a new store (docs/recon-policies.md) */
+  policy?: string[];
 }
 
 /** The config file's values with the command-line flags over them. */
 function configFrom(opts: StoreFlags): Config {
   const config = loadConfig(opts.config);
   if (opts.data) config.data = opts.data;
+  if (opts.policy?.length) config.recon.policies = opts.policy.map((p) => parsePolicyName(p, '--policy'));
   return config;
 }
+
+const collect = (v: string, list: string[]) => [...list, v];
+const POLICY_HELP = 'a recon policy the store keeps: sks, hockeypuck, hockeypuck-2.4 (repeatable; a new store keeps sks and hockeypuck unless told)';
 
 function nonNegativeInt(value: string): number {
   const n = Number(value);
@@ -57,10 +63,11 @@ export function buildProgram(): Command {
     .argument('<files...>', 'files or directories')
     .option('-d, --data <dir>', 'data directory (default ./data, or `data` in the config file)')
     .option('-c, --config <file>', 'TOML configuration file')
+    .option('--policy <name>', POLICY_HELP, collect, [] as string[])
     .option('--no-progress', 'no progress bar even on a terminal')
     .action(async (files: string[], opts: StoreFlags & { progress: boolean }) => {
       const config = configFrom(opts);
-      const { store } = openStore(config.data, { bulkLoad: true, limits: config.limits, quorum: config.quorum });
+      const { store } = openStore(config.data, { bulkLoad: true, limits: config.limits, quorum: config.quorum, policies: config.recon.policies });
       let failed = false;
       try {
         const summary = await importFiles(store, files, {
@@ -79,13 +86,16 @@ export function buildProgram(): Command {
 
   program
     .command('hashes')
-    .description('print every stored SKS key hash, lowercase hex, one per line')
+    .description("print every key hash of a recon policy (default: the store's first), lowercase hex, one per line; keys the policy holds no version of are named on stderr with the reason")
     .option('-d, --data <dir>', 'data directory (default ./data, or `data` in the config file)')
     .option('-c, --config <file>', 'TOML configuration file')
-    .action(async (opts: StoreFlags) => {
-      const { store } = openStore(configFrom(opts).data, { readOnly: true });
+    .option('--policy <name>', 'the recon policy whose hashes to print')
+    .action(async (opts: Omit<StoreFlags, 'policy'> & { policy?: string }) => {
+      const { store } = openStore(configFrom({ data: opts.data, config: opts.config }).data, { readOnly: true });
       try {
-        await writeHashes(store, process.stdout);
+        const policy = opts.policy === undefined ? store.policies[0] : parsePolicyName(opts.policy, '--policy');
+        if (!store.policies.includes(policy)) throw new CliError(`this store does not keep recon policy ${policy} (it keeps ${store.policies.join(', ')})`);
+        await writeHashes(store, policy, process.stdout, process.stderr);
       } finally {
         await store.close();
       }
@@ -115,11 +125,14 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'TOML configuration file')
     .action(async (opts: StoreFlags) => {
       const config = configFrom(opts);
-      const { store, tree } = openStore(config.data, { readOnly: true });
+      const { store, trees } = openStore(config.data, { readOnly: true });
       try {
         const report = fsck(store);
-        const treeProblems = tree ? checkPrefixTree(store, tree) : ["this store has no prefix tree: run 'dkeyserv pbuild'"];
-        report.problems.push(...treeProblems.map((what) => ({ subject: 'prefix tree', what })));
+        for (const policy of store.policies) {
+          const tree = trees.get(policy);
+          const treeProblems = tree ? checkPrefixTree(store, tree, policy) : [`this store has no ${policy} prefix tree: run 'dkeyserv pbuild'`];
+          report.problems.push(...treeProblems.map((what) => ({ subject: `${policy} prefix tree`, what })));
+        }
         if (config.quorum) report.problems.push(...checkAttestationTree(store, config.quorum).map((what) => ({ subject: 'attestation tree', what })));
         report.problemCount = Math.max(report.problemCount, report.problems.length);
         process.stdout.write(formatFsck(report));
@@ -131,14 +144,16 @@ export function buildProgram(): Command {
 
   program
     .command('pbuild')
-    .description('rebuild the recon prefix tree from the key store')
+    .description('rebuild the recon prefix tree of every kept policy from the key store')
     .option('-d, --data <dir>', 'data directory (default ./data, or `data` in the config file)')
     .option('-c, --config <file>', 'TOML configuration file')
     .action(async (opts: StoreFlags) => {
-      const { store, tree } = openStore(configFrom(opts).data, { mustExist: true });
+      const { store, trees } = openStore(configFrom(opts).data, { mustExist: true });
       try {
-        const n = rebuildPrefixTree(store, tree!);
-        process.stdout.write(`pbuild: prefix tree rebuilt with ${n} elements\n`);
+        for (const [policy, tree] of trees) {
+          const n = rebuildPrefixTree(store, tree, policy);
+          process.stdout.write(`pbuild: ${policy} prefix tree rebuilt with ${n} elements\n`);
+        }
       } finally {
         await store.close();
       }
@@ -178,14 +193,15 @@ export function buildProgram(): Command {
       .option('-c, --config <file>', 'TOML configuration file')
       .option('--hkp <host:port>', 'HKP listen address (default 127.0.0.1:11371)')
       .option('--recon <host:port|none>', 'recon listen address, or none (default 127.0.0.1:11370)')
-      .option('--peer <host:port>', 'a recon partner (repeatable)', (v: string, list: string[]) => [...list, v], [] as string[])
+      .option('--peer <host:port[/policy]>', 'a recon partner, optionally pinned to one recon policy (repeatable)', collect, [] as string[])
+      .option('--policy <name>', POLICY_HELP, collect, [] as string[])
       .option('--membership <file>', 'an SKS membership file of recon partners (host port per line)')
       .option('--gossip-interval <seconds>', 'seconds between gossip rounds (0: never initiate)', nonNegativeInt)
       .action(async (opts: StoreFlags & { hkp?: string; recon?: string; peer: string[]; membership?: string; gossipInterval?: number }) => {
         const config = configFrom(opts);
         if (opts.hkp) config.hkp.listen = parseHostPort(opts.hkp, '--hkp');
         if (opts.recon) config.recon.listen = opts.recon === 'none' ? undefined : parseHostPort(opts.recon, '--recon');
-        config.recon.peers.push(...opts.peer.map((p) => parseHostPort(p, '--peer')));
+        config.recon.peers.push(...opts.peer.map((p) => parsePeer(p, '--peer')));
         if (opts.membership) config.recon.membership = opts.membership;
         if (opts.gossipInterval !== undefined) config.recon.gossipInterval = opts.gossipInterval;
         if (parts.recon && !parts.hkp && !config.recon.listen) throw new CliError('recon: --recon none leaves nothing to run');

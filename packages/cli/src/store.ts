@@ -1,7 +1,7 @@
 /** Opening the key store for a command, with the user-facing error of a bad data directory. */
 import { KeyStore, StoreOpenError } from '@dkeyserv/db';
-import { KeyLimits } from '@dkeyserv/pgp';
-import { attachPrefixTree, PrefixTree } from '@dkeyserv/recon';
+import { DEFAULT_POLICIES, KeyLimits, ReconPolicyName } from '@dkeyserv/pgp';
+import { attachPrefixTrees, openPrefixTrees, PrefixTree } from '@dkeyserv/recon';
 import { QuorumError, QuorumPolicy } from '@dkeyserv/quorum';
 import { openQuorum, QuorumNode } from './quorum-node';
 import { existsSync } from 'node:fs';
@@ -11,32 +11,38 @@ import { logger } from './logger';
 
 /** The key store lives in DATA/db (LMDB); DATA also holds the node's other state. */
 
-/** The store with its recon prefix tree; every writer keeps the tree current through the ingest hook. */
+/** The store with its recon prefix trees; every writer keeps them current through the ingest hook. */
 export interface OpenStore {
   store: KeyStore;
-  /** absent only in a read-only store that never had one (before `pbuild`) */
-  tree?: PrefixTree;
+  /** one per kept recon policy (a read-only store that never had one lacks it: `pbuild`) */
+  trees: Map<ReconPolicyName, PrefixTree>;
   /** quorum mode: this node's attestations (signed for every stored key version), the accepted view */
   quorum?: QuorumNode;
 }
 
-export function openStore(dataDir: string, opts: { readOnly?: boolean; mustExist?: boolean; bulkLoad?: boolean; limits?: KeyLimits; quorum?: QuorumPolicy } = {}): OpenStore {
+/**
+ * `policies`: those configured; a new store keeps them (default: DEFAULT_POLICIES), an existing one
+ * must keep exactly those (unset: whatever it keeps).
+ */
+export function openStore(
+  dataDir: string,
+  opts: { readOnly?: boolean; mustExist?: boolean; bulkLoad?: boolean; limits?: KeyLimits; quorum?: QuorumPolicy; policies?: readonly ReconPolicyName[] } = {},
+): OpenStore {
   const path = join(dataDir, 'db');
   if ((opts.mustExist || opts.readOnly) && !existsSync(join(path, 'data.mdb'))) {
     throw new CliError(`${dataDir}: no key store here (run 'dkeyserv import --data ${dataDir} FILE' first)`);
   }
   try {
-    const store = KeyStore.open({ path, readOnly: opts.readOnly, bulkLoad: opts.bulkLoad, limits: opts.limits, logger: logger('db') });
-    let tree: PrefixTree | undefined;
+    const exists = existsSync(join(path, 'data.mdb'));
+    const policies = opts.policies ?? (exists ? undefined : DEFAULT_POLICIES);
+    const store = KeyStore.open({ path, readOnly: opts.readOnly, bulkLoad: opts.bulkLoad, limits: opts.limits, logger: logger('db'), policies });
+    let trees: Map<ReconPolicyName, PrefixTree>;
     let quorum: QuorumNode | undefined;
     if (!opts.readOnly) {
-      tree = attachPrefixTree(store);
+      trees = attachPrefixTrees(store);
       if (opts.quorum) quorum = openQuorum(store, dataDir, opts.quorum);
-    } else {
-      const db = store.openDatabase('ptree');
-      tree = db && new PrefixTree(db);
-    }
-    return { store, tree, quorum };
+    } else trees = openPrefixTrees(store);
+    return { store, trees, quorum };
   } catch (e) {
     if (e instanceof StoreOpenError || e instanceof QuorumError) throw new CliError(e.message);
     throw e;

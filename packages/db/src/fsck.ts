@@ -1,10 +1,11 @@
 /**
  * Consistency check of a key store (DESIGN.md §3 `fsck`): every key parses, its fingerprint and
- * SKS hash are what the record says, the hash index and every lookup index hold exactly the
- * entries the keys imply. Used by `dkeyserv fsck` and by the crash tests.
+ * SKS hash are what the record says, each recon policy's view hashes to what the record says and
+ * its hash index and every lookup index hold exactly the entries the keys imply. Used by
+ * `dkeyserv fsck` and by the crash tests.
  */
 import { keyIdentity, sksPacketsHash, splitPackets } from '@dkeyserv/pgp';
-import { KeyStore } from './store';
+import { KeyStore, viewOf } from './store';
 import { INDEX_NAMES, keyTerms } from './terms';
 
 export interface FsckProblem {
@@ -23,7 +24,7 @@ export interface FsckReport {
 }
 
 export function fsck(store: KeyStore, maxListed = 100): FsckReport {
-  const { keys, hashIndex, indexes } = store.internals();
+  const { keys, hashIndexes, indexes } = store.internals();
   const report: FsckReport = { keys: 0, hashes: 0, indexEntries: 0, problems: [], problemCount: 0 };
   const problem = (subject: string, what: string) => {
     report.problemCount++;
@@ -44,8 +45,14 @@ export function fsck(store: KeyStore, maxListed = 100): FsckReport {
     if (!keyIdentity(parsed.primary.body).fingerprint.equals(fpr)) problem(fprHex, 'stored under a fingerprint that is not its own');
     const hash = sksPacketsHash(splitPackets(Buffer.from(record.packets)));
     if (!hash.equals(Buffer.from(record.hash))) problem(fprHex, `record hash ${Buffer.from(record.hash).toString('hex')} but packets hash to ${hash.toString('hex')}`);
-    const owner = hashIndex.get(hash);
-    if (!owner || !Buffer.from(owner).equals(fpr)) problem(fprHex, `hash ${hash.toString('hex')} is not indexed to this key`);
+    for (const [policy, index] of hashIndexes) {
+      const view = viewOf(record, policy);
+      if (!('hash' in view)) continue;
+      const viewHash = sksPacketsHash(splitPackets(store.viewPackets(record, policy)));
+      if (!viewHash.equals(view.hash)) problem(fprHex, `${policy} view hash ${view.hash.toString('hex')} but its packets hash to ${viewHash.toString('hex')}`);
+      const owner = index.get(view.hash);
+      if (!owner || !Buffer.from(owner).equals(fpr)) problem(fprHex, `${policy} hash ${view.hash.toString('hex')} is not indexed to this key`);
+    }
     if (record.validity.uids.length !== parsed.uids.length || record.validity.subkeys.length !== parsed.subkeys.length) {
       problem(fprHex, 'stored validity does not match the key structure');
       continue;
@@ -53,12 +60,15 @@ export function fsck(store: KeyStore, maxListed = 100): FsckReport {
     const terms = keyTerms(parsed, record.validity);
     for (const name of INDEX_NAMES) for (const t of terms[name]) expected.add(`${name}:${t.toString('hex')}:${fprHex}`);
   }
-  for (const { key: h, value: fpr } of hashIndex.getRange()) {
-    report.hashes++;
-    const r = keys.get(Buffer.from(fpr));
-    const hHex = Buffer.from(h as Buffer).toString('hex');
-    if (!r) problem(hHex, `hash index points to missing key ${Buffer.from(fpr).toString('hex')}`);
-    else if (!Buffer.from(r.hash).equals(Buffer.from(h as Buffer))) problem(hHex, 'hash index entry is stale: the key has another hash now');
+  for (const [policy, index] of hashIndexes) {
+    for (const { key: h, value: fpr } of index.getRange()) {
+      report.hashes++;
+      const r = keys.get(Buffer.from(fpr));
+      const hHex = Buffer.from(h as Buffer).toString('hex');
+      const view = r && viewOf(r, policy);
+      if (!view) problem(hHex, `${policy} hash index points to missing key ${Buffer.from(fpr).toString('hex')}`);
+      else if (!('hash' in view) || !view.hash.equals(Buffer.from(h as Buffer))) problem(hHex, `${policy} hash index entry is stale: the key has another hash now`);
+    }
   }
   let found = 0;
   for (const name of INDEX_NAMES) {

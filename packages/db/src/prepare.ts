@@ -11,16 +11,20 @@ import {
   KeyLimits,
   KeyValidity,
   hasServedUserId,
+  isExcluded,
   normalizeKey,
   Packet,
   PacketLimits,
   PgpError,
   PublicKey,
+  RECON_POLICIES,
   ReconPolicyName,
   sksPacketsHash,
   splitPackets,
+  storedVersions,
   verifySelfSignatures,
 } from '@dkeyserv/pgp';
+import { StoredView } from './record';
 import { keyTerms, KeyTerms } from './terms';
 
 /** A key ready to be written: everything derived from its bytes alone. */
@@ -36,6 +40,8 @@ export interface PreparedKey {
   terms: KeyTerms;
   /** a User ID (not an attribute) that its owner certified or revoked: the key is servable */
   servedUserId: boolean;
+  /** each kept recon policy's view where it is not simply all of `packets` */
+  views: Partial<Record<ReconPolicyName, StoredView>>;
 }
 
 /** A key that cannot be stored, with a short reason and a one-line message. */
@@ -47,12 +53,13 @@ export interface Rejection {
 }
 
 export interface PrepareOptions {
-  policy: ReconPolicyName;
+  /** the recon policies kept: their views are computed, and they decide the key versions stored */
+  policies: readonly ReconPolicyName[];
   limits: KeyLimits;
   packetLimits: PacketLimits;
 }
 
-export const DEFAULT_PREPARE_OPTIONS: PrepareOptions = { policy: 'sks', limits: DEFAULT_KEY_LIMITS, packetLimits: DEFAULT_PACKET_LIMITS };
+export const DEFAULT_PREPARE_OPTIONS: PrepareOptions = { policies: ['sks'], limits: DEFAULT_KEY_LIMITS, packetLimits: DEFAULT_PACKET_LIMITS };
 
 export function isRejection(p: PreparedKey | Rejection): p is Rejection {
   return (p as Rejection).status === 'rejected';
@@ -63,26 +70,64 @@ export function rejection(e: unknown): Rejection {
   throw e;
 }
 
+/**
+ * Each policy's view of the key (docs/recon-policies.md), stored compactly: nothing when the view
+ * is the whole key, else its hash and the positions of the packets it leaves out, or why the
+ * policy holds no version of the key.
+ */
+export function policyViews(key: PublicKey, packets: readonly Packet[], hash: Buffer, policies: readonly ReconPolicyName[]): Partial<Record<ReconPolicyName, StoredView>> {
+  const views: Partial<Record<ReconPolicyName, StoredView>> = {};
+  for (const name of policies) {
+    const v = RECON_POLICIES[name].view(key);
+    if (isExcluded(v)) {
+      views[name] = { reason: v.reason, message: v.message };
+      continue;
+    }
+    if (v.hash.equals(hash)) continue;
+    views[name] = { hash: v.hash, drop: leftOut(packets, v.packets) };
+  }
+  return views;
+}
+
+/** Positions in `all` of the packets `kept` (a sub-multiset of `all`, any order) leaves out. */
+function leftOut(all: readonly Packet[], kept: readonly Packet[]): number[] {
+  const wanted = new Map<string, number>();
+  for (const p of kept) {
+    const id = p.tag + ':' + p.body.toString('latin1');
+    wanted.set(id, (wanted.get(id) ?? 0) + 1);
+  }
+  const drop: number[] = [];
+  all.forEach((p, i) => {
+    const id = p.tag + ':' + p.body.toString('latin1');
+    const n = wanted.get(id) ?? 0;
+    if (n > 0) wanted.set(id, n - 1);
+    else drop.push(i);
+  });
+  return drop;
+}
+
 /** Everything about a parsed, normalised key that the store writes. */
-export function describeKey(key: PublicKey): PreparedKey {
+export function describeKey(key: PublicKey, policies: readonly ReconPolicyName[] = DEFAULT_PREPARE_OPTIONS.policies): PreparedKey {
   const packets = flattenKey(key);
   const validity = verifySelfSignatures(key);
+  const hash = sksPacketsHash(packets);
   return {
     fpr: key.fingerprint,
     version: key.version,
-    hash: sksPacketsHash(packets),
+    hash,
     packets: joinPackets(packets),
     created: key.primary.body.length >= 5 ? key.primary.body.readUInt32BE(1) : 0,
     validity,
     terms: keyTerms(key, validity),
     servedUserId: hasServedUserId(key, validity),
+    views: policyViews(key, packets, hash, policies),
   };
 }
 
 /** Prepare one key from its packets; a key that cannot be stored becomes a Rejection. */
 export function prepareKey(packets: readonly Packet[], opts: PrepareOptions = DEFAULT_PREPARE_OPTIONS): PreparedKey | Rejection {
   try {
-    return describeKey(normalizeKey(packets, opts.policy, opts.limits));
+    return describeKey(normalizeKey(packets, storedVersions(opts.policies), opts.limits), opts.policies);
   } catch (e) {
     return rejection(e);
   }

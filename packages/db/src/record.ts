@@ -4,6 +4,18 @@
  */
 import { KeyValidity } from '@dkeyserv/pgp';
 
+/**
+ * A recon policy's view of a stored key where it is not the whole key: its hash and the positions
+ * (in stored order) of the packets it leaves out; or, when the policy holds no version of the key,
+ * the reason (a short code) and a one-line message.
+ */
+export interface StoredView {
+  hash?: Buffer;
+  drop?: number[];
+  reason?: string;
+  message?: string;
+}
+
 export interface KeyRecord {
   /** primary fingerprint */
   fpr: Buffer;
@@ -20,6 +32,8 @@ export interface KeyRecord {
   /** when this server last changed the key, ms since the epoch */
   modified: number;
   validity: KeyValidity;
+  /** per kept recon policy whose view is not simply the whole key (absent: every view is) */
+  views?: Partial<Record<string, StoredView>>;
 }
 
 /** An entry of the change log: one stored key version replaced by another. */

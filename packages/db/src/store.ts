@@ -16,6 +16,7 @@ import {
   KeyLimits,
   mergeKeys,
   Packet,
+  joinPackets,
   PacketLimits,
   packetCount,
   parseKey,
@@ -28,16 +29,26 @@ import {
 import { describeKey, isRejection, PreparedKey, prepareKey, PrepareOptions, Rejection, rejection } from './prepare';
 import { StoreOpenError } from './errors';
 import { Logger, silentLogger } from './logger';
-import { ChangeLogEntry, KeyRecord } from './record';
+import { ChangeLogEntry, KeyRecord, StoredView } from './record';
 import { IndexName, INDEX_NAMES, keyTerms, KeyTerms } from './terms';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** How one recon policy's view of a key changed: its old and new hash (absent: no version in that policy). */
+export interface ViewChange {
+  policy: ReconPolicyName;
+  oldHash?: Buffer;
+  newHash?: Buffer;
+}
 
 /** A change of one key, as the hooks see it (inside the write transaction). */
 export interface KeyChange {
   fpr: Buffer;
+  /** SKS hash of the whole stored key, before and after */
   oldHash?: Buffer;
   newHash: Buffer;
+  /** per kept recon policy */
+  views: ViewChange[];
   /** the stored key, parsed on first access */
   readonly key: PublicKey;
   record: KeyRecord;
@@ -53,7 +64,11 @@ export interface KeyStoreHooks {
 export interface KeyStoreOptions {
   /** data directory (created if missing) */
   path: string;
-  policy?: ReconPolicyName;
+  /**
+   * The recon policies whose views are kept (docs/recon-policies.md), each with its own hash
+   * index; fixed when the store is created (default: `sks`).
+   */
+  policies?: readonly ReconPolicyName[];
   limits?: KeyLimits;
   packetLimits?: PacketLimits;
   logger?: Logger;
@@ -75,7 +90,7 @@ export interface IngestResult {
   status: IngestStatus;
   /** primary fingerprint, lowercase hex */
   fpr?: string;
-  /** SKS hash of the stored version, lowercase hex */
+  /** SKS hash of the whole stored version, lowercase hex */
   hash?: string;
   /** SKS hash of the replaced version, for `updated` */
   oldHash?: string;
@@ -97,16 +112,31 @@ function hex(b: Buffer): string {
 function revive(p: PreparedKey): PreparedKey {
   const terms = {} as KeyTerms;
   for (const name of INDEX_NAMES) terms[name] = p.terms[name].map(toBuffer);
-  return { ...p, fpr: toBuffer(p.fpr), hash: toBuffer(p.hash), packets: toBuffer(p.packets), terms };
+  const views: PreparedKey['views'] = {};
+  for (const [name, v] of Object.entries(p.views)) views[name as ReconPolicyName] = v.hash ? { ...v, hash: toBuffer(v.hash) } : v;
+  return { ...p, fpr: toBuffer(p.fpr), hash: toBuffer(p.hash), packets: toBuffer(p.packets), terms, views };
+}
+
+/** A policy's view of a stored record: its hash, or why the policy holds no version of the key. */
+export function viewOf(record: KeyRecord, policy: ReconPolicyName): { hash: Buffer } | { reason: string; message: string } {
+  const v: StoredView | undefined = record.views?.[policy];
+  if (!v) return { hash: toBuffer(record.hash) };
+  if (v.hash) return { hash: toBuffer(v.hash) };
+  return { reason: v.reason ?? 'excluded', message: v.message ?? `policy ${policy} holds no version of this key` };
+}
+
+function viewHash(record: KeyRecord, policy: ReconPolicyName): Buffer | undefined {
+  const v = viewOf(record, policy);
+  return 'hash' in v ? v.hash : undefined;
 }
 
 export class KeyStore {
-  readonly policy: ReconPolicyName;
+  readonly policies: readonly ReconPolicyName[];
   private readonly env: RootDatabase;
   /** primary fingerprint → KeyRecord */
   private readonly keys: Database<KeyRecord, Buffer>;
-  /** SKS hash → primary fingerprint */
-  private readonly hashIndex: Database<Buffer, Buffer>;
+  /** per kept policy: view hash → primary fingerprint */
+  private readonly hashIndexes: ReadonlyMap<ReconPolicyName, Database<Buffer, Buffer>>;
   private readonly indexes: Record<IndexName, Database<Buffer, Buffer>>;
   /** sequence number → ChangeLogEntry */
   private readonly log: Database<ChangeLogEntry, number>;
@@ -120,7 +150,6 @@ export class KeyStore {
   private readonly bulkLoad: boolean;
 
   private constructor(opts: KeyStoreOptions) {
-    this.policy = opts.policy ?? 'sks';
     this.limits = opts.limits ?? DEFAULT_KEY_LIMITS;
     this.packetLimits = opts.packetLimits ?? DEFAULT_PACKET_LIMITS;
     this.logger = opts.logger ?? silentLogger;
@@ -135,7 +164,6 @@ export class KeyStore {
       throw new StoreOpenError(`cannot open the key store at ${opts.path}: ${(e as Error).message}`);
     }
     this.keys = this.env.openDB<KeyRecord, Buffer>({ name: 'keys', keyEncoding: 'binary' });
-    this.hashIndex = this.env.openDB<Buffer, Buffer>({ name: 'hash', keyEncoding: 'binary', encoding: 'binary' });
     const idx = {} as Record<IndexName, Database<Buffer, Buffer>>;
     for (const name of INDEX_NAMES) {
       idx[name] = this.env.openDB<Buffer, Buffer>({ name: `idx-${name}`, keyEncoding: 'binary', encoding: 'binary', dupSort: true });
@@ -143,11 +171,12 @@ export class KeyStore {
     this.indexes = idx;
     this.log = this.env.openDB<ChangeLogEntry, number>({ name: 'log', keyEncoding: 'uint32' });
     this.meta = this.env.openDB<unknown, string>({ name: 'meta' });
-    if (opts.readOnly && [this.keys, this.hashIndex, this.log, this.meta, ...Object.values(this.indexes)].some((db) => db === undefined)) {
+    this.policies = this.checkMeta(opts);
+    this.hashIndexes = new Map(this.policies.map((name) => [name, this.env.openDB<Buffer, Buffer>({ name: `hash:${name}`, keyEncoding: 'binary', encoding: 'binary' })]));
+    if (opts.readOnly && [this.keys, this.log, this.meta, ...this.hashIndexes.values(), ...Object.values(this.indexes)].some((db) => db === undefined)) {
       // an import killed while creating the store leaves an environment without all its databases
       throw new StoreOpenError(`no key store here yet at ${opts.path}: it was never completely created`);
     }
-    this.checkMeta(opts.readOnly ?? false);
   }
 
   /** Open (or create) the store in `opts.path`. */
@@ -155,22 +184,33 @@ export class KeyStore {
     return new KeyStore(opts);
   }
 
-  private checkMeta(readOnly: boolean) {
-    const schema = this.meta.get('schema');
-    const policy = this.meta.get('policy');
+  /**
+   * The schema check, and the recon policies: a new store keeps those asked for (default `sks`);
+   * an existing one those it was created with, and asking for others is an error.
+   */
+  private checkMeta(opts: KeyStoreOptions): ReconPolicyName[] {
+    const schema = this.meta?.get('schema');
+    const asked = opts.policies?.length ? [...new Set(opts.policies)] : undefined;
     if (schema === undefined) {
-      if (!readOnly) {
+      const policies = asked ?? ['sks'];
+      if (!opts.readOnly) {
         this.env.transactionSync(() => {
           this.meta.putSync('schema', SCHEMA_VERSION);
-          this.meta.putSync('policy', this.policy);
+          this.meta.putSync('policies', policies);
         });
       }
-      return;
+      return policies;
     }
-    if (schema !== SCHEMA_VERSION) throw new StoreOpenError(`key store schema ${String(schema)} is not supported (expected ${SCHEMA_VERSION})`);
-    if (policy !== this.policy) {
-      throw new StoreOpenError(`key store was built under recon policy '${String(policy)}', not '${this.policy}': re-import into a new data directory`);
+    if (schema !== SCHEMA_VERSION) {
+      throw new StoreOpenError(`key store schema ${String(schema)} is not supported (expected ${SCHEMA_VERSION}): dump it with the dkeyserv that wrote it and import the dump into a new data directory`);
     }
+    const kept = (this.meta.get('policies') as ReconPolicyName[] | undefined) ?? [];
+    if (asked && (asked.length !== kept.length || asked.some((p) => !kept.includes(p)))) {
+      throw new StoreOpenError(
+        `this key store keeps recon policies ${kept.join(', ')}, not ${asked.join(', ')}: configure those, or dump it and import the dump into a new data directory that keeps the new ones`,
+      );
+    }
+    return asked ?? kept;
   }
 
   /**
@@ -183,7 +223,7 @@ export class KeyStore {
 
   /** Options for prepareKey / PreparePool that match this store. */
   get prepareOptions(): PrepareOptions {
-    return { policy: this.policy, limits: this.limits, packetLimits: this.packetLimits };
+    return { policies: this.policies, limits: this.limits, packetLimits: this.packetLimits };
   }
 
   /** Store one key (merged with any stored version). */
@@ -243,7 +283,7 @@ export class KeyStore {
       if (n > this.limits.maxPackets) {
         return { status: 'rejected', fpr: fprHex, reason: 'too-many-packets', message: `the merged key would have ${n} packets, over the limit of ${this.limits.maxPackets}` };
       }
-      next = describeKey(merged);
+      next = describeKey(merged, this.policies);
       if (next.packets.length > this.limits.maxKeyBytes) {
         return { status: 'rejected', fpr: fprHex, reason: 'key-too-large', message: `the merged key would have ${next.packets.length} bytes, over the limit of ${this.limits.maxKeyBytes}` };
       }
@@ -260,13 +300,18 @@ export class KeyStore {
       modified: now,
       validity: next.validity,
     };
+    if (Object.keys(next.views).length) record.views = next.views;
     const oldHash = stored ? toBuffer(stored.hash) : undefined;
-    if (oldHash && oldTerms) {
-      this.hashIndex.removeSync(oldHash);
-      this.putTerms(oldTerms, fpr, false);
+    if (stored && oldTerms) this.putTerms(oldTerms, fpr, false);
+    const views: ViewChange[] = [];
+    for (const [policy, index] of this.hashIndexes) {
+      const oldView = stored ? viewHash(stored, policy) : undefined;
+      const newView = viewHash(record, policy);
+      if (oldView) index.removeSync(oldView);
+      if (newView) index.putSync(newView, fpr);
+      views.push({ policy, oldHash: oldView, newHash: newView });
     }
     this.keys.putSync(fpr, record);
-    this.hashIndex.putSync(next.hash, fpr);
     this.putTerms(next.terms, fpr, true);
     this.appendLog({ time: now, fpr, oldHash, newHash: next.hash });
     if (this.hooks.length) {
@@ -277,6 +322,7 @@ export class KeyStore {
         fpr,
         oldHash,
         newHash: next.hash,
+        views,
         record,
         oldRecord: stored ?? undefined,
         get key() {
@@ -314,10 +360,34 @@ export class KeyStore {
     return this.keys.get(fpr);
   }
 
-  /** The stored key whose SKS hash is `hash`. */
-  getByHash(hash: Buffer): KeyRecord | undefined {
-    const fpr = this.hashIndex.get(hash);
-    return fpr ? this.keys.get(toBuffer(fpr)) : undefined;
+  /**
+   * The stored key one of whose policy views hashes to `hash` (any kept policy, or the one given),
+   * with that policy: its view is the form of the key whose hash this is.
+   */
+  getByHash(hash: Buffer, policy?: ReconPolicyName): { record: KeyRecord; policy: ReconPolicyName } | undefined {
+    for (const [name, index] of this.hashIndexes) {
+      if (policy && name !== policy) continue;
+      const fpr = index.get(hash);
+      const record = fpr && this.keys.get(toBuffer(fpr));
+      if (record) return { record, policy: name };
+    }
+    return undefined;
+  }
+
+  /** A policy's view of a stored key: its packets' bytes (the key in the form whose hash the policy holds). */
+  viewPackets(record: KeyRecord, policy: ReconPolicyName): Buffer {
+    const drop = record.views?.[policy]?.drop;
+    if (!drop?.length) return toBuffer(record.packets);
+    const out = new Set(drop);
+    return joinPackets(splitPackets(toBuffer(record.packets), this.packetLimits).filter((_, i) => !out.has(i)));
+  }
+
+  /** Keys a policy holds no version of, with the reason (`dkeyserv hashes --policy` reports them). */
+  *excluded(policy: ReconPolicyName): Generator<{ fpr: Buffer; reason: string; message: string }> {
+    for (const record of this.records()) {
+      const v = viewOf(record, policy);
+      if ('reason' in v) yield { fpr: toBuffer(record.fpr), ...v };
+    }
   }
 
   /** Primary fingerprints filed under `term` in an index. */
@@ -325,17 +395,16 @@ export class KeyStore {
     return [...this.indexes[index].getValues(term)].map(toBuffer);
   }
 
-  /** Every stored SKS hash, ascending (the order of SKS dumps). */
-  *hashes(): Generator<Buffer> {
-    for (const k of this.hashIndex.getKeys()) yield toBuffer(k as Buffer);
+  /** Every hash a policy holds (default: the first kept policy), ascending. */
+  *hashes(policy: ReconPolicyName = this.policies[0]): Generator<Buffer> {
+    const index = this.hashIndexes.get(policy);
+    if (!index) throw new StoreOpenError(`this key store does not keep recon policy '${policy}' (it keeps ${this.policies.join(', ')})`);
+    for (const k of index.getKeys()) yield toBuffer(k as Buffer);
   }
 
-  /** Every stored key in ascending SKS-hash order. */
-  *recordsByHash(): Generator<KeyRecord> {
-    for (const { value } of this.hashIndex.getRange()) {
-      const r = this.keys.get(toBuffer(value));
-      if (r) yield r;
-    }
+  /** Number of keys a policy holds a version of. */
+  hashCount(policy: ReconPolicyName): number {
+    return this.hashIndexes.get(policy)?.getCount() ?? 0;
   }
 
   /** Every stored key in fingerprint order. */
@@ -383,7 +452,7 @@ export class KeyStore {
 
   /** Raw access for the consistency checker (fsck.ts). */
   internals() {
-    return { keys: this.keys, hashIndex: this.hashIndex, indexes: this.indexes, log: this.log, meta: this.meta };
+    return { keys: this.keys, hashIndexes: this.hashIndexes, indexes: this.indexes, log: this.log, meta: this.meta };
   }
 
   async close(): Promise<void> {

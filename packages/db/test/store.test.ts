@@ -47,7 +47,7 @@ describe('KeyStore on real LMDB', () => {
     expect(store.lookup('kid64', key.keyId)).toEqual([fpr]);
     expect(store.lookup('kid32', key.keyId.subarray(4))).toEqual([fpr]);
     const rec = store.get(fpr)!;
-    expect(store.getByHash(rec.hash)?.fpr.equals(fpr)).toBe(true);
+    expect(store.getByHash(rec.hash)?.record.fpr.equals(fpr)).toBe(true);
     const uid = key.uids.find((c, i) => c.packet.tag === 13 && rec.validity.uids[i].valid)!;
     const email = /<([^>]+)>/.exec(uid.packet.body.toString())![1].toLowerCase();
     expect(store.lookup('email', Buffer.from(email)).some((f) => f.equals(fpr))).toBe(true);
@@ -86,11 +86,11 @@ describe('KeyStore on real LMDB', () => {
   });
 
   test('fsck finds a missing index entry, a stray one and a stale hash', () => {
-    const { indexes, hashIndex } = store.internals();
+    const { indexes, hashIndexes } = store.internals();
     const key = normalizeKey(keys[1]);
     indexes.kid64.removeSync(key.keyId, key.fingerprint);
     indexes.email.putSync(Buffer.from('nobody@example.org'), key.fingerprint);
-    hashIndex.putSync(Buffer.alloc(16, 0xab), key.fingerprint);
+    hashIndexes.get('sks')!.putSync(Buffer.alloc(16, 0xab), key.fingerprint);
     const report = fsck(store);
     const text = report.problems.map((p) => p.what).join('\n');
     expect(text).toMatch(/missing kid64 index entry/);
@@ -98,12 +98,15 @@ describe('KeyStore on real LMDB', () => {
     expect(text).toMatch(/hash index entry is stale/);
   });
 
-  test('a store built under another policy is refused', async () => {
+  test('a store keeps the recon policies it was created with; asking for others is refused', async () => {
     const d2 = mkdtempSync(join(tmpdir(), 'dks-db-'));
-    const s2 = KeyStore.open({ path: d2 });
-    s2.internals().meta.putSync('policy', 'hockeypuck-2.2');
+    const s2 = KeyStore.open({ path: d2, policies: ['sks', 'hockeypuck'] });
     await s2.close();
-    expect(() => KeyStore.open({ path: d2 })).toThrow(StoreOpenError);
+    const s3 = KeyStore.open({ path: d2 });
+    expect(s3.policies).toEqual(['sks', 'hockeypuck']);
+    await s3.close();
+    expect(() => KeyStore.open({ path: d2, policies: ['sks'] })).toThrow(/keeps recon policies sks, hockeypuck, not sks/);
+    expect(() => KeyStore.open({ path: d2, policies: ['hockeypuck', 'sks'] })).not.toThrow();
     rmSync(d2, { recursive: true, force: true });
   });
 });

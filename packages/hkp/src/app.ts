@@ -203,8 +203,11 @@ export function createHkpApp(deps: HkpDeps): Koa {
       case 'x-hget': {
         const search = q.get('search') ?? '';
         if (!/^[0-9a-fA-F]{32}$/.test(search)) throw new HttpError(400, 'hget takes search=<32 hex digits of an SKS key hash>');
-        const record = store.getByHash(Buffer.from(search, 'hex'));
-        const bytes = present(record);
+        const found = store.getByHash(Buffer.from(search, 'hex'));
+        // a hash of a policy view that leaves packets out: that view, so the hash can be checked
+        // (docs/recon-policies.md); otherwise the key as served
+        const partial = found && !quorum && found.record.views?.[found.policy]?.drop?.length;
+        const bytes = partial ? store.viewPackets(found.record, found.policy) : present(found?.record);
         if (!bytes) throw new HttpError(404, `no key with hash ${search.toLowerCase()}`);
         return sendKeys(ctx, [bytes], search.toLowerCase());
       }
@@ -296,9 +299,9 @@ export function createHkpApp(deps: HkpDeps): Koa {
     const hashes = parseHashQuery(body);
     const keys: Buffer[] = [];
     for (const h of hashes) {
-      const r = store.getByHash(h);
-      // the stored key exactly as hashed: a peer recomputes the same SKS hash from it
-      if (r) keys.push(Buffer.from(r.packets));
+      const found = store.getByHash(h);
+      // the key in the form of the policy whose hash was asked: the peer recomputes that hash from it
+      if (found) keys.push(store.viewPackets(found.record, found.policy));
     }
     ctx.type = 'pgp/keys';
     ctx.body = encodeHashQueryResponse(keys);

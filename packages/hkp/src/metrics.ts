@@ -37,6 +37,11 @@ export class HkpMetrics {
     help: 'Keys fetched by hashquery after recon sessions',
     registers: [this.registry],
   });
+  readonly reconNotConverging = new Counter({
+    name: 'dkeyserv_recon_keys_not_converging_total',
+    help: 'Key versions fetched that did not bring the asked hash into the policy tree (not fetched from that peer again for an hour)',
+    registers: [this.registry],
+  });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });

@@ -4,6 +4,7 @@
  * §2.1), and the numbers the HTML stats page shows. Counts come from the change log, cached.
  */
 import { KeyStore } from '@dkeyserv/db';
+import { RECON_POLICIES } from '@dkeyserv/pgp';
 
 export interface ServerIdentity {
   hostname: string;
@@ -34,8 +35,14 @@ export interface PeerView {
   lastRecovery?: string;
   lastRecoveryError?: string;
   keysRecovered: number;
+  /** key versions fetched that did not bring the asked hash (docs/recon-policies.md, "no churn") */
+  keysNotConverging: number;
   /** quorum members: attestations recovered from this peer */
   extraRecovered?: number;
+  /** the recon policy of the last session; the peer's software and filter string, as its Config told */
+  policy?: string;
+  software?: string;
+  filters?: string;
 }
 
 /** One version of a key and who attested it (DESIGN.md §6). */
@@ -82,6 +89,8 @@ export interface StatsView extends ServerIdentity {
   numkeys: number;
   Total: number;
   queryConfig: { selfSignedOnly: boolean; keywordSearchDisabled: boolean; enableInexactMatching: boolean };
+  /** the recon policies kept, with the number of keys each holds a version of */
+  reconPolicies: { name: string; filters: string; keys: number }[];
   peers: PeerView[];
   hourly: Bucket[];
   daily: Bucket[];
@@ -127,6 +136,7 @@ export class Stats {
       numkeys: total,
       Total: total,
       queryConfig: { selfSignedOnly: true, keywordSearchDisabled: false, enableInexactMatching: true },
+      reconPolicies: this.store.policies.map((name) => ({ name, filters: RECON_POLICIES[name].filters, keys: this.store.hashCount(name) })),
       peers: this.peers(),
       hourly,
       daily,

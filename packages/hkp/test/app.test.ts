@@ -144,7 +144,7 @@ describe('HKP app', () => {
     expect(hq.status).toBe(200);
     expect(hq.headers.get('content-type')).toBe('pgp/keys');
     const got = Buffer.from(await hq.arrayBuffer());
-    const stored = Buffer.from(store.getByHash(hash)!.packets);
+    const stored = Buffer.from(store.getByHash(hash)!.record.packets);
     expect(got.equals(encodeHashQueryResponse([stored]))).toBe(true);
     expect(got.readUInt32BE(0)).toBe(1);
     expect(got.subarray(-2).toString()).toBe('\r\n');

@@ -217,14 +217,17 @@ describe('web page renderers', () => {
     expect(html).toContain('<li class="rejected">rejected 0xCCCC');
   });
 
-  test('stats page: identity, total, hourly and daily tables', () => {
+  test('stats page: identity, total, recon policies, partners, hourly and daily tables', () => {
     const identity = { hostname: 'keys.example', nodename: 'node-1', software: 'dkeyserv', version: '0.1.0', contact: '0x0123456789ABCDEF', httpAddr: '127.0.0.1:11371' };
-    const stats = new Stats(store, identity).view();
+    const partner = { name: 'hp.example:11370', reconAddr: 'hp.example:11370', keysRecovered: 3, keysNotConverging: 1, software: 'Hockeypuck 2.2–2.3', policy: 'hockeypuck' };
+    const stats = new Stats(store, identity, () => [partner]).view();
     const html = web.renderStatsPage(ctx, stats);
     const t = text(html);
     for (const [k, v] of [['Hostname', 'keys.example'], ['Nodename', 'node-1'], ['Software', 'dkeyserv'], ['Version', '0.1.0'], ['Contact', '0x0123456789ABCDEF'], ['HTTP address', '127.0.0.1:11371']]) expect(t).toContain(`${k} ${v}`);
     expect(t).toContain(`Total number of keys: ${store.count()}`);
-    const tables = html.match(/<table class="histogram">[\s\S]*?<\/table>/g)!;
+    expect(t).toContain(`Recon policies Policy Keys Filters sks ${store.count()} yminsky.dedup,yminsky.merge`);
+    expect(t).toMatch(/Partner Software Policy .* hp\.example:11370 Hockeypuck 2\.2–2\.3 hockeypuck — — 3 1 —/);
+    const tables = html.match(/<table class="histogram">[\s\S]*?<\/table>/g)!.filter((x) => x.includes('<caption>Keys per'));
     expect(tables).toHaveLength(2);
     expect(tables[0].match(/<tr><td>/g)).toHaveLength(24);
     expect(tables[1].match(/<tr><td>/g)).toHaveLength(7);

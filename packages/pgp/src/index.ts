@@ -27,6 +27,6 @@ export * from './skshash';
 export * from './merge';
 export * from './revocations';
 export * from './policies/sks';
-export * from './policies/hockeypuck';
+export * from './policies';
 export * from './uid';
 export * from './keyinfo';

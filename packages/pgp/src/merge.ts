@@ -76,15 +76,31 @@ export function dedupKey(key: PublicKey): PublicKey {
 /**
  * `yminsky.merge`: the union of two versions of one key (identical primary-key packets);
  * `stored` comes first so its order is kept.
+ *
+ * One difference from SKS (docs/recon-policies.md, "no churn"): a signature of `incoming` that
+ * `stored` already holds somewhere is not added in a second place. Peers that drop a User ID or
+ * attribute but keep its signatures (Hockeypuck 2.1 does) would otherwise move them under the
+ * previous component, and the merge would make a version — and a hash — that no server holds.
  */
 export function mergeKeys(stored: PublicKey, incoming: PublicKey): PublicKey {
   if (!samePacket(stored.primary, incoming.primary)) {
     throw new KeyStructureError('primary-mismatch', 'keys with different primary-key packets cannot be merged');
   }
+  const held = new Map<string, Packet[]>();
+  const hold = (p: Packet) => {
+    const b = bucketOf(p);
+    const list = held.get(b);
+    if (list) list.push(p);
+    else held.set(b, [p]);
+  };
+  stored.directSigs.forEach(hold);
+  for (const c of [...stored.uids, ...stored.subkeys]) c.sigs.forEach(hold);
+  const fresh = (sigs: Packet[]) => sigs.filter((p) => !held.get(bucketOf(p))?.some((q) => q.body.equals(p.body)));
+  const freshComponents = (list: KeyComponent[]) => list.map((c) => ({ packet: c.packet, sigs: fresh(c.sigs) }));
   return dedupKey({
     ...stored,
-    directSigs: [...stored.directSigs, ...incoming.directSigs],
-    uids: [...stored.uids, ...incoming.uids],
-    subkeys: [...stored.subkeys, ...incoming.subkeys],
+    directSigs: [...stored.directSigs, ...fresh(incoming.directSigs)],
+    uids: [...stored.uids, ...freshComponents(incoming.uids)],
+    subkeys: [...stored.subkeys, ...freshComponents(incoming.subkeys)],
   });
 }

@@ -115,6 +115,17 @@ describe('key structure, dedup and merge (SKS yminsky.dedup / yminsky.merge)', (
     const sig = key.uids[0].sigs[0];
     const flood = [key.primary, key.uids[0].packet, ...Array.from({ length: 100_000 }, () => sig)];
     expect(() => normalizeKey(flood)).toThrow(LimitError);
-    expect(() => normalizeKey(flattenKey(key), 'sks', { maxPackets: 1000, maxKeyBytes: 100 })).toThrow(/bytes, over the limit/);
+    expect(() => normalizeKey(flattenKey(key), undefined, { maxPackets: 1000, maxKeyBytes: 100 })).toThrow(/bytes, over the limit/);
+  });
+  test('a signature the stored key holds is not added again in another place (no phantom hashes)', () => {
+    // a peer's variant that dropped the first UID but kept its signatures, which now follow the
+    // primary key directly (Hockeypuck 2.1 serves such variants): merging it adds nothing
+    const variant = normalizeKey([key.primary, ...key.directSigs, ...key.uids[0].sigs, ...key.uids.slice(1).flatMap((c) => [c.packet, ...c.sigs])]);
+    expect(variant.directSigs.length).toBeGreaterThan(key.directSigs.length);
+    expect(sksKeyHash(mergeKeys(key, variant)).equals(sksKeyHash(key))).toBe(true);
+    // a signature that is new to the key is still added
+    const extra = encodePacket(2, Buffer.concat([Buffer.from([4, 0x10, 1, 8, 0, 0, 0, 0, 0, 0]), Buffer.from('z')]));
+    const withExtra = normalizeKey([key.primary, key.uids[0].packet, extra]);
+    expect(mergeKeys(key, withExtra).uids[0].sigs.some((p) => p.body.equals(extra.body))).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyStore } from '@dkeyserv/db';
 import { encodePacket, isKeyringError, splitKeyring } from '@dkeyserv/pgp';
-import { attachPrefixTree, Bitstring, checkPrefixTree, PrefixTree, rebuildPrefixTree, ZZp } from '../src/index';
+import { attachPrefixTrees, Bitstring, checkPrefixTree, PrefixTree, rebuildPrefixTree, ZZp } from '../src/index';
 import { JUST_ONE_KEY, SV_A } from './vectors';
 
 const md5 = (s: string) => createHash('md5').update(s).digest();
@@ -79,20 +79,20 @@ describe('prefix tree', () => {
   });
 
   test('the ingest hook keeps the tree equal to the store; pbuild rebuilds the same tree', () => {
-    const tree = attachPrefixTree(store);
+    const tree = attachPrefixTrees(store).get('sks')!;
     const keys = [...splitKeyring(readFileSync('/usr/share/keyrings/debian-role-keys.gpg'))].map((e) => (isKeyringError(e) ? [] : e.packets));
     store.ingestMany(keys);
-    expect(checkPrefixTree(store, tree)).toEqual([]);
+    expect(checkPrefixTree(store, tree, 'sks')).toEqual([]);
     // an update replaces the old hash by the new one
     const k = keys[0];
     const extra = encodePacket(2, Buffer.concat([Buffer.from([4, 0x10, 1, 8, 0, 0, 0, 0, 0, 0]), Buffer.from('y')]));
     expect(store.ingest([k[0], k[1], extra]).status).toBe('updated');
-    expect(checkPrefixTree(store, tree)).toEqual([]);
+    expect(checkPrefixTree(store, tree, 'sks')).toEqual([]);
     const root = tree.node(Bitstring.EMPTY)!;
-    expect(rebuildPrefixTree(store, tree)).toBe(store.count());
+    expect(rebuildPrefixTree(store, tree, 'sks')).toBe(store.count());
     expect(tree.node(Bitstring.EMPTY)!.svalues).toEqual(root.svalues);
     // a tree that lost an element is caught
     store.transaction(() => tree.remove(store.hashes().next().value as Buffer));
-    expect(checkPrefixTree(store, tree).join('\n')).toMatch(/prefix tree holds \d+ elements, the store \d+ keys/);
+    expect(checkPrefixTree(store, tree, 'sks').join('\n')).toMatch(/sks prefix tree holds \d+ elements, the store \d+ sks hashes/);
   });
 });

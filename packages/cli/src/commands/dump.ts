@@ -1,6 +1,7 @@
 /**
  * `dkeyserv dump OUTDIR`: the SKS dump format (spec/sks-observed.md §5): files
- * `sks-dump-NNNN.pgp` of N concatenated binary keys each, in ascending SKS-hash order, and
+ * `sks-dump-NNNN.pgp` of N concatenated binary keys each (every stored key, whole, in fingerprint
+ * order: a dump also moves a store to other recon policies), and
  * `metadata-sks-dump.txt` with md5 sums. Each file is written under a temporary name and renamed.
  */
 import { createHash } from 'node:crypto';
@@ -34,7 +35,7 @@ export function writeDump(store: KeyStore, outDir: string, keysPerFile: number, 
     renameSync(join(outDir, f.name + '.tmp'), join(outDir, f.name));
     fd = undefined;
   };
-  for (const record of store.recordsByHash()) {
+  for (const record of store.records()) {
     if (fd === undefined) {
       const fname = `${name}-${String(files.length).padStart(4, '0')}.pgp`;
       files.push({ name: fname, md5: '' });

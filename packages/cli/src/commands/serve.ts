@@ -14,13 +14,12 @@ import { CliError } from '../errors';
 import { logger } from '../logger';
 import { openStore } from '../store';
 
-/** The recon Config of the `sks` policy (spec/recon.md §4.2, §4.4). */
-const SKS_FILTERS = 'yminsky.dedup,yminsky.merge';
+/** The recon protocol version SKS and conflux send (spec/recon.md §4.2). */
 const RECON_VERSION = '1.1.6';
 
 export async function serve(config: Config, version: string, parts: { hkp: boolean; recon: boolean }): Promise<void> {
   const log = logger('serve');
-  const { store, tree, quorum } = openStore(config.data, { limits: config.limits, quorum: config.quorum });
+  const { store, trees, quorum } = openStore(config.data, { limits: config.limits, quorum: config.quorum, policies: config.recon.policies });
   if (quorum) {
     // keys stored before quorum mode (or under another policy) get this node's attestation now
     const n = attestStored(store, quorum.attestations, quorum.identity);
@@ -62,8 +61,10 @@ export async function serve(config: Config, version: string, parts: { hkp: boole
       const partners = partnerList(config);
       const r = config.recon;
       peer = new ReconPeer({
-        tree: tree!,
-        config: { version: RECON_VERSION, httpPort: http?.port ?? port, bitQuantum: SKS_PTREE_PARAMS.bitQuantum, mbar: SKS_PTREE_PARAMS.mbar, filters: SKS_FILTERS },
+        trees,
+        holds: (policy, hash) => store.getByHash(hash, policy) !== undefined,
+        config: { version: RECON_VERSION, httpPort: http?.port ?? port, bitQuantum: SKS_PTREE_PARAMS.bitQuantum, mbar: SKS_PTREE_PARAMS.mbar },
+        softwareVersion: version,
         partners,
         listen: r.listen,
         gossipIntervalMs: r.gossipInterval * 1000,
@@ -76,6 +77,7 @@ export async function serve(config: Config, version: string, parts: { hkp: boole
         onSession: (e) => {
           metrics.reconSessions.inc({ direction: e.direction, result: e.error ? 'failure' : 'success' });
           metrics.reconRecovered.inc(e.recovered);
+          metrics.reconNotConverging.inc(e.notConverging);
         },
         ingest: (keys) => {
           const packets: Packet[][] = [];
@@ -89,7 +91,7 @@ export async function serve(config: Config, version: string, parts: { hkp: boole
       log.info(`recon on ${addr}; partners: ${partners().map((p) => p.name).join(', ') || 'none'}`);
     }
     // logged once everything listens: a failure above is the only line a user sees
-    if (http) log.info(`serving HKP on http://${http.address} from ${config.data} (${store.count()} keys)`);
+    if (http) log.info(`serving HKP on http://${http.address} from ${config.data} (${store.count()} keys; recon policies ${store.policies.join(', ')})`);
   } catch (e) {
     await peer?.stop();
     await http?.close();
@@ -112,7 +114,7 @@ export async function serve(config: Config, version: string, parts: { hkp: boole
 
 /** Partners from the config and flags, plus the membership file re-read when it changes. */
 function partnerList(config: Config): () => Partner[] {
-  const fixed = config.recon.peers.map((p) => ({ host: p.host, port: p.port, name: `${p.host}:${p.port}` }));
+  const fixed = config.recon.peers.map((p) => ({ host: p.host, port: p.port, name: `${p.host}:${p.port}`, policy: p.policy }));
   if (!config.recon.membership) return () => fixed;
   const file = config.recon.membership;
   const log = logger('recon');

@@ -21,6 +21,7 @@ export function renderStatsPage(ctx: PageContext, stats: StatsView): string {
 ${identity.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v ? escapeHtml(v) : '—'}</td></tr>`).join('\n')}
 </table>
 <p class="total">Total number of keys: <strong>${stats.total}</strong></p>
+${policiesTable(stats)}
 ${peersTable(stats)}
 ${stats.quorum ? quorumSection(stats.quorum) : ''}
 <div class="histograms">
@@ -51,17 +52,29 @@ ${evidence}
 <p class="meta">Attestations dropped: ${dropped}.</p>`;
 }
 
+/** The recon policies this server keeps (docs/recon-policies.md) and how many keys each holds. */
+function policiesTable(stats: StatsView): string {
+  const rows = stats.reconPolicies.map((p) => `<tr><td>${escapeHtml(p.name)}</td><td>${p.keys}</td><td><code>${escapeHtml(p.filters)}</code></td></tr>`);
+  return `<table class="histogram">
+<caption>Recon policies</caption>
+<thead><tr><th scope="col">Policy</th><th scope="col">Keys</th><th scope="col">Filters</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>`;
+}
+
 /** Recon partners and how their last sessions went. */
 function peersTable(stats: StatsView): string {
   if (stats.peers.length === 0) return '<p>No recon partners configured.</p>';
   const cell = (v?: string) => (v ? escapeHtml(v) : '—');
   const rows = stats.peers.map(
     (p) =>
-      `<tr><td>${escapeHtml(p.name)}</td><td>${cell(p.lastIncomingRecon)}</td><td>${cell(p.lastOutgoingRecon)}</td><td>${p.keysRecovered}</td><td>${cell(p.lastIncomingError ?? p.lastOutgoingError ?? p.lastRecoveryError)}</td></tr>`,
+      `<tr><td>${escapeHtml(p.name)}</td><td>${cell(p.software)}</td><td>${cell(p.policy)}</td><td>${cell(p.lastIncomingRecon)}</td><td>${cell(p.lastOutgoingRecon)}</td><td>${p.keysRecovered}</td><td>${p.keysNotConverging}</td><td>${cell(p.lastIncomingError ?? p.lastOutgoingError ?? p.lastRecoveryError)}</td></tr>`,
   );
   return `<table class="histogram">
 <caption>Recon partners</caption>
-<thead><tr><th scope="col">Partner</th><th scope="col">Last recon in</th><th scope="col">Last recon out</th><th scope="col">Keys recovered</th><th scope="col">Last error</th></tr></thead>
+<thead><tr><th scope="col">Partner</th><th scope="col">Software</th><th scope="col">Policy</th><th scope="col">Last recon in</th><th scope="col">Last recon out</th><th scope="col">Keys recovered</th><th scope="col">Not converging</th><th scope="col">Last error</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>

@@ -4,6 +4,7 @@
  * reported and skipped).
  */
 import { readFileSync } from 'node:fs';
+import type { ReconPolicyName } from '@dkeyserv/pgp';
 
 export interface Partner {
   /** recon address */
@@ -11,6 +12,8 @@ export interface Partner {
   port: number;
   /** a label for logs and stats */
   name: string;
+  /** pinned recon policy: our sessions with this partner use only this one (docs/recon-policies.md) */
+  policy?: ReconPolicyName;
 }
 
 export interface MembershipFile {

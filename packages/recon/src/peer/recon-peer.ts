@@ -2,6 +2,13 @@
  * A recon node (spec/recon.md §1, §7): it accepts recon from its partners (and loopback) as
  * requester, gossips to a random partner every interval (with jitter) as responder, and after
  * each session fetches what it lacks over hashquery from the peer's IP and advertised HTTP port.
+ *
+ * Recon policies (docs/recon-policies.md): the node keeps one prefix tree per policy. An incoming
+ * session reads the peer's Config first and answers with the policy whose filters it sent; an
+ * outgoing one uses the partner's pinned policy, else the one it last saw from that partner, else
+ * the first; a refusal for filters that another of our policies matches is retried at once with
+ * that policy. A fetched version that does not bring the asked hash into that policy's tree is
+ * not fetched from that peer again for an hour (`Unobtainable`).
  * One session or recovery at a time: while busy, incoming connections are closed at once, as SKS
  * does (§4.5), and a gossip round is skipped. Every read has a deadline; a slow or dead peer only
  * ever costs its own session.
@@ -14,15 +21,18 @@
  */
 import { connect, createServer, Server, Socket } from 'node:net';
 import type { Logger } from '@dkeyserv/db';
-import { PeerConfig, ReconConfig } from '../messages/config';
+import { policyForFilters, RECON_POLICIES, ReconPolicyName } from '@dkeyserv/pgp';
+import { ConfigMessage, PeerConfig, ReconConfig } from '../messages/config';
 import { ReconTree } from '../ptree/prefix-tree';
 import { DEFAULT_RECOVER_OPTIONS, recoverHashes, RecoverOptions } from '../recover/recoverer';
 import { ReconConnection } from '../session/connection';
 import { FoundSet } from '../session/found';
-import { exchangeConfig } from '../session/handshake';
+import { exchangeConfig, ReconConfigError } from '../session/handshake';
 import { DEFAULT_REQUESTER_OPTIONS, RequesterOptions, runRequester } from '../session/requester';
 import { DEFAULT_RESPONDER_OPTIONS, ResponderOptions, runResponder } from '../session/responder';
 import { Partner } from './partners';
+import { peerSoftware, SOFTWARE_CONFIG_KEY } from './software';
+import { Unobtainable } from './unobtainable';
 
 export interface PeerStatus {
   name: string;
@@ -35,8 +45,14 @@ export interface PeerStatus {
   lastRecovery?: string;
   lastRecoveryError?: string;
   keysRecovered: number;
+  /** key versions fetched from this peer that did not bring the asked hash (not fetched again for an hour) */
+  keysNotConverging: number;
   /** elements of the extra set recovered from this peer (attestations) */
   extraRecovered?: number;
+  /** the recon policy of the last session, and the peer's software and filter string as its Config told */
+  policy?: ReconPolicyName;
+  software?: string;
+  filters?: string;
 }
 
 /** A second set reconciled on the same connection with peers that advertise the same Config entry. */
@@ -65,9 +81,12 @@ const UNOBTAINABLE_TTL_MS = 3600_000;
 const UNOBTAINABLE_MAX = 100_000;
 
 export interface ReconPeerOptions {
-  tree: ReconTree;
-  /** our Config: filters of the recon policy, our HTTP port */
-  config: ReconConfig;
+  /** one prefix tree per kept recon policy; the first policy is the default for outgoing sessions */
+  trees: ReadonlyMap<ReconPolicyName, ReconTree>;
+  /** our Config but the filters (each policy has its own) */
+  config: Omit<ReconConfig, 'filters'>;
+  /** whether a policy's set holds this hash now (after recovery: did the fetched version bring it?) */
+  holds: (policy: ReconPolicyName, hash: Buffer) => boolean;
   partners: () => Partner[];
   listen?: { host: string; port: number };
   /** ms between gossip rounds (0: never initiate) */
@@ -83,6 +102,8 @@ export interface ReconPeerOptions {
   recover?: RecoverOptions;
   /** reconciled after the key session with peers that share it */
   extra?: ExtraSet;
+  /** our version, sent in the Config's `dkeyserv` entry (software.ts) */
+  softwareVersion?: string;
   /** called after every session with what happened (tests, metrics) */
   onSession?: (e: SessionEvent) => void;
 }
@@ -90,8 +111,11 @@ export interface ReconPeerOptions {
 export interface SessionEvent {
   direction: 'in' | 'out';
   peer: string;
+  policy?: ReconPolicyName;
   found: number;
   recovered: number;
+  /** recovered versions that did not bring the asked hash */
+  notConverging: number;
   /** the extra set's session, when the peer shares it */
   extra?: { found: number; recovered: number };
   error?: string;
@@ -103,8 +127,10 @@ export class ReconPeer {
   private busy = false;
   private stopped = false;
   private readonly status = new Map<string, PeerStatus>();
-  /** per peer HTTP address: extra-set ids (hex) not to fetch from it again before the time given */
-  private readonly unobtainable = new Map<string, Map<string, number>>();
+  /** per peer HTTP address and set: elements not to fetch from it again for a while */
+  private readonly unobtainable = new Unobtainable(UNOBTAINABLE_TTL_MS, UNOBTAINABLE_MAX);
+  /** per partner name: the policy whose filters it last sent */
+  private readonly learned = new Map<string, ReconPolicyName>();
 
   constructor(private readonly opts: ReconPeerOptions) {}
 
@@ -149,7 +175,7 @@ export class ReconPeer {
   private statusOf(name: string, reconAddr: string): PeerStatus {
     let s = this.status.get(name);
     if (!s) {
-      s = { name, reconAddr, keysRecovered: 0 };
+      s = { name, reconAddr, keysRecovered: 0, keysNotConverging: 0 };
       this.status.set(name, s);
     }
     return s;
@@ -164,42 +190,46 @@ export class ReconPeer {
     this.timer.unref?.();
   }
 
-  /** One gossip round to a random partner (or the one given): we are the responder. */
+  /**
+   * One gossip round to a random partner (or the one given): we are the responder. A refusal for
+   * filters that another of our policies matches is retried at once with that policy.
+   */
   async gossipOnce(partner?: Partner): Promise<SessionEvent | undefined> {
     const partners = this.opts.partners();
     const p = partner ?? partners[Math.floor(Math.random() * partners.length)];
     if (!p || this.busy) return undefined;
     this.busy = true;
-    const status = this.statusOf(p.name, `${p.host}:${p.port}`);
-    const event: SessionEvent = { direction: 'out', peer: p.name, found: 0, recovered: 0 };
+    let event: SessionEvent | undefined;
     try {
-      const socket = await dial(p.host, p.port, this.opts.configTimeoutMs ?? 30_000);
-      const found = new FoundSet();
-      const extraFound = new FoundSet();
-      let peer: PeerConfig | undefined;
-      const conn = new ReconConnection(socket);
-      const guard = this.guard(socket);
-      try {
-        peer = await exchangeConfig(conn, this.config(), this.opts.configTimeoutMs ?? 30_000);
-        await this.reconcile(conn, peer, 'responder', found, extraFound);
-        status.lastOutgoingRecon = new Date().toISOString();
-        status.lastOutgoingError = undefined;
-      } catch (e) {
-        event.error = (e as Error).message;
-        status.lastOutgoingError = event.error;
-      } finally {
-        clearTimeout(guard);
-        conn.close();
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const policy = this.outgoingPolicy(p);
+        event = await this.gossipWith(p, policy);
+        if (this.outgoingPolicy(p) === policy || event.found > 0) break;
       }
-      // partial results of a broken session are recovered too (spec §6.4)
-      await this.recoverAll(p.host, peer, found, extraFound, event, status);
-    } catch (e) {
-      event.error = (e as Error).message;
-      status.lastOutgoingError = event.error;
     } finally {
       this.busy = false;
     }
-    this.report(event);
+    this.report(event!);
+    return event;
+  }
+
+  /** The policy for an outgoing session: pinned, else last seen from this partner, else our first. */
+  private outgoingPolicy(p: Partner): ReconPolicyName {
+    const kept = [...this.opts.trees.keys()];
+    const wanted = p.policy ?? this.learned.get(p.name);
+    return wanted && kept.includes(wanted) ? wanted : kept[0];
+  }
+
+  private async gossipWith(p: Partner, policy: ReconPolicyName): Promise<SessionEvent> {
+    const status = this.statusOf(p.name, `${p.host}:${p.port}`);
+    const event: SessionEvent = { direction: 'out', peer: p.name, policy, found: 0, recovered: 0, notConverging: 0 };
+    try {
+      const socket = await dial(p.host, p.port, this.opts.configTimeoutMs ?? 30_000);
+      await this.session(socket, 'responder', p.host, p.name, this.configFor(policy), event, status);
+    } catch (e) {
+      event.error = (e as Error).message;
+      status.lastOutgoingError = event.error;
+    }
     return event;
   }
 
@@ -209,7 +239,7 @@ export class ReconPeer {
     return this.opts.partners().some((p) => p.host === plain);
   }
 
-  /** An incoming session: we are the requester. */
+  /** An incoming session: we are the requester, and answer with the policy of the peer's filters. */
   private accept(socket: Socket) {
     const ip = socket.remoteAddress ?? '';
     if (!this.allowed(ip)) {
@@ -229,27 +259,8 @@ export class ReconPeer {
     const partner = sameIp.length === 1 ? sameIp[0] : undefined;
     const name = partner?.name ?? `${plain} (incoming)`;
     const status = this.statusOf(name, partner ? `${partner.host}:${partner.port}` : plain);
-    const event: SessionEvent = { direction: 'in', peer: name, found: 0, recovered: 0 };
-    const conn = new ReconConnection(socket);
-    const found = new FoundSet();
-    const guard = this.guard(socket);
-    (async () => {
-      let peer: PeerConfig | undefined;
-      const extraFound = new FoundSet();
-      try {
-        peer = await exchangeConfig(conn, this.config(), this.opts.configTimeoutMs ?? 30_000);
-        await this.reconcile(conn, peer, 'requester', found, extraFound);
-        status.lastIncomingRecon = new Date().toISOString();
-        status.lastIncomingError = undefined;
-      } catch (e) {
-        event.error = (e as Error).message;
-        status.lastIncomingError = event.error;
-      } finally {
-        clearTimeout(guard);
-        conn.close();
-      }
-      await this.recoverAll(plain, peer, found, extraFound, event, status);
-    })()
+    const event: SessionEvent = { direction: 'in', peer: name, found: 0, recovered: 0, notConverging: 0 };
+    this.session(socket, 'requester', plain, name, (remote) => this.answerConfig(remote, partner), event, status)
       .catch((e) => {
         event.error = (e as Error).message;
       })
@@ -259,26 +270,105 @@ export class ReconPeer {
       });
   }
 
+  /**
+   * One session on an open socket, either role: the Config exchange, the key session on the
+   * chosen policy's tree, the extra set's session if the peer shares it, then recovery of what was
+   * found (partial results of a broken session too, spec §6.4).
+   */
+  private async session(
+    socket: Socket,
+    role: 'requester' | 'responder',
+    host: string,
+    name: string,
+    config: ReconConfig | ((remote: ConfigMessage) => ReconConfig),
+    event: SessionEvent,
+    status: PeerStatus,
+  ): Promise<void> {
+    const conn = new ReconConnection(socket);
+    const guard = this.guard(socket);
+    const found = new FoundSet();
+    const extraFound = new FoundSet();
+    let peer: PeerConfig | undefined;
+    let policy: ReconPolicyName | undefined;
+    const outgoing = role === 'responder';
+    try {
+      // as initiator our Config goes first; as acceptor it answers the peer's (handshake.ts)
+      const x = await exchangeConfig(conn, config, this.opts.configTimeoutMs ?? 30_000);
+      peer = x.peer;
+      policy = this.policyOf(x.local);
+      event.policy = policy;
+      this.noteSoftware(name, x.remote, status);
+      const run = (tree: ReconTree, into: FoundSet) =>
+        role === 'requester' ? runRequester(conn, tree, into, this.opts.requester ?? DEFAULT_REQUESTER_OPTIONS) : runResponder(conn, tree, into, this.opts.responder ?? DEFAULT_RESPONDER_OPTIONS);
+      await run(this.opts.trees.get(policy)!, found);
+      const extra = this.sharedExtra(peer);
+      if (extra) await run(extra.tree, extraFound);
+      if (outgoing) status.lastOutgoingRecon = new Date().toISOString();
+      else status.lastIncomingRecon = new Date().toISOString();
+      if (outgoing) status.lastOutgoingError = undefined;
+      else status.lastIncomingError = undefined;
+    } catch (e) {
+      event.error = (e as Error).message;
+      if (e instanceof ReconConfigError && e.remote) {
+        const theirs = this.noteSoftware(name, e.remote, status);
+        if (!policyForFilters([...this.opts.trees.keys()], theirs)) {
+          const ours = [...this.opts.trees.keys()].map((p) => `${p} "${RECON_POLICIES[p].filters}"`).join(', ');
+          event.error += ` (the peer's filters "${theirs}" match none of ours: ${ours})`;
+        }
+      }
+      if (outgoing) status.lastOutgoingError = event.error;
+      else status.lastIncomingError = event.error;
+    } finally {
+      clearTimeout(guard);
+      conn.close();
+    }
+    if (policy) await this.recoverAll(host, policy, peer, found, extraFound, event, status);
+  }
+
   /** Ends a session that outlives sessionTimeoutMs. */
   private guard(socket: Socket): NodeJS.Timeout {
     const ms = this.opts.sessionTimeoutMs ?? 900_000;
     return setTimeout(() => socket.destroy(new Error(`the session exceeded its limit of ${ms / 1000} s`)), ms);
   }
 
-  /** The key session in our role, then the extra set's session on the same connection if the peer shares it. */
-  private async reconcile(conn: ReconConnection, peer: PeerConfig, role: 'requester' | 'responder', found: FoundSet, extraFound: FoundSet) {
-    const run = (tree: ReconTree, into: FoundSet) =>
-      role === 'requester' ? runRequester(conn, tree, into, this.opts.requester ?? DEFAULT_REQUESTER_OPTIONS) : runResponder(conn, tree, into, this.opts.responder ?? DEFAULT_RESPONDER_OPTIONS);
-    await run(this.opts.tree, found);
-    const extra = this.sharedExtra(peer);
-    if (extra) await run(extra.tree, extraFound);
+  /**
+   * What the peer's Config says it runs; the policy is remembered for our next outgoing session.
+   * Returns the peer's filter string.
+   */
+  private noteSoftware(name: string, remote: ConfigMessage, status: PeerStatus): string {
+    const s = peerSoftware(remote);
+    status.software = s.software;
+    status.filters = s.filters;
+    const ours = policyForFilters([...this.opts.trees.keys()], s.filters);
+    if (ours) {
+      status.policy = ours.name;
+      this.learned.set(name, ours.name);
+    }
+    return s.filters;
   }
 
-  /** Our Config, with the extra set's entry. */
-  private config(): ReconConfig {
+  /**
+   * As acceptor: the Config of the policy whose filters the peer sent (a pinned partner gets only
+   * its policy). None matching: our first policy's Config, which the check then refuses (the
+   * session's log line shows the peer's filter string and ours).
+   */
+  private answerConfig(remote: ConfigMessage, partner: Partner | undefined): ReconConfig {
+    const kept = [...this.opts.trees.keys()];
+    const filters = new Map(remote.entries).get('filters')?.toString('utf8') ?? '';
+    const allowed = partner?.policy && kept.includes(partner.policy) ? [partner.policy] : kept;
+    return this.configFor(policyForFilters(allowed, filters)?.name ?? allowed[0]);
+  }
+
+  /** Our Config for a policy, with our software entry and the extra set's. */
+  private configFor(policy: ReconPolicyName): ReconConfig {
+    const custom: (readonly [string, string])[] = [...(this.opts.config.custom ?? []), [SOFTWARE_CONFIG_KEY, this.opts.softwareVersion ?? '0']];
     const x = this.opts.extra;
-    if (!x) return this.opts.config;
-    return { ...this.opts.config, custom: [...(this.opts.config.custom ?? []), [x.configKey, x.configValue]] };
+    if (x) custom.push([x.configKey, x.configValue]);
+    return { ...this.opts.config, filters: RECON_POLICIES[policy].filters, custom };
+  }
+
+  private policyOf(config: ReconConfig): ReconPolicyName {
+    return [...this.opts.trees.keys()].find((p) => RECON_POLICIES[p].filters === config.filters)!;
   }
 
   /** The extra set, if the peer's Config carries its entry with our value. */
@@ -287,55 +377,51 @@ export class ReconPeer {
     return x && peer.custom.get(x.configKey) === x.configValue ? x : undefined;
   }
 
-  /** Fetch what a session found missing: keys over hashquery, then the extra set's elements. */
-  private async recoverAll(host: string, peer: PeerConfig | undefined, found: FoundSet, extraFound: FoundSet, event: SessionEvent, status: PeerStatus) {
+  /**
+   * Fetch what a session found missing: keys over hashquery, then the extra set's elements. After a
+   * clean fetch, what still did not join our set is not asked of that peer again for a while.
+   */
+  private async recoverAll(host: string, policy: ReconPolicyName, peer: PeerConfig | undefined, found: FoundSet, extraFound: FoundSet, event: SessionEvent, status: PeerStatus) {
     event.found = found.size;
     const httpPort = peer?.httpPort;
     if (httpPort === undefined) return;
-    status.httpAddr = `${host}:${httpPort}`;
+    const from = `${host}:${httpPort}`;
+    status.httpAddr = from;
     const opts = this.opts.recover ?? DEFAULT_RECOVER_OPTIONS;
-    if (found.size > 0) {
-      const r = await recoverHashes({ host, port: httpPort }, found.hashes(), this.opts.ingest, opts);
-      event.recovered = r.received;
-      status.keysRecovered += r.received;
+    const fetch = async (set: string, elements: Buffer[], ingest: (e: Buffer[]) => void, holds: (e: Buffer) => boolean, path?: string) => {
+      const wanted = this.unobtainable.wanted(`${from} ${set}`, elements);
+      if (wanted.length === 0) return { received: 0, notConverging: 0 };
+      const r = await recoverHashes({ host, port: httpPort }, wanted, ingest, path ? { ...opts, path } : opts);
       status.lastRecovery = new Date().toISOString();
       status.lastRecoveryError = r.errors.length ? r.errors[r.errors.length - 1] : undefined;
+      // only after a clean fetch: a network error must not hide honest elements for an hour
+      const notConverging = r.errors.length ? 0 : this.unobtainable.settle(`${from} ${set}`, wanted, holds);
+      return { received: r.received, notConverging };
+    };
+    if (found.size > 0) {
+      const r = await fetch(policy, found.hashes(), this.opts.ingest, (h) => this.opts.holds(policy, h));
+      event.recovered = r.received;
+      event.notConverging = r.notConverging;
+      status.keysRecovered += r.received;
+      status.keysNotConverging += r.notConverging;
     }
     const extra = peer && this.sharedExtra(peer);
     if (!extra) return;
     event.extra = { found: extraFound.size, recovered: 0 };
-    const from = `${host}:${httpPort}`;
-    const skip = this.unobtainable.get(from) ?? new Map<string, number>();
-    this.unobtainable.set(from, skip);
-    const now = Date.now();
-    const wanted = extraFound.hashes().filter((id) => !((skip.get(id.toString('hex')) ?? 0) > now));
-    if (wanted.length === 0) return;
+    if (extraFound.size === 0) return;
     // (after the keys: an attestation is only useful with its key, and keys come first)
-    const r = await recoverHashes({ host, port: httpPort }, wanted, extra.ingest, { ...opts, path: extra.path });
+    const r = await fetch(extra.name, extraFound.hashes(), extra.ingest, extra.has, extra.path);
     event.extra.recovered = r.received;
     status.extraRecovered = (status.extraRecovered ?? 0) + r.received;
-    status.lastRecovery = new Date().toISOString();
-    if (r.errors.length) status.lastRecoveryError = r.errors[r.errors.length - 1];
-    // only after a clean fetch: a network error must not hide honest elements for an hour
-    else {
-      for (const id of wanted) {
-        if (extra.has(id)) continue;
-        const hex = id.toString('hex');
-        skip.delete(hex);
-        skip.set(hex, now + UNOBTAINABLE_TTL_MS);
-      }
-      for (const hex of skip.keys()) {
-        if (skip.size <= UNOBTAINABLE_MAX) break;
-        skip.delete(hex);
-      }
-    }
   }
 
   private report(e: SessionEvent) {
-    const meta = { direction: e.direction, peer: e.peer, found: e.found, recovered: e.recovered, extra: e.extra };
+    const meta = { direction: e.direction, peer: e.peer, policy: e.policy, found: e.found, recovered: e.recovered, notConverging: e.notConverging, extra: e.extra };
     const extra = e.extra && this.opts.extra ? `; ${this.opts.extra.name}: ${e.extra.found} missing here, ${e.extra.recovered} recovered` : '';
-    if (e.error) this.opts.logger.warn(`recon ${e.direction === 'in' ? 'from' : 'to'} ${e.peer} failed: ${e.error}${extra}`, meta);
-    else this.opts.logger.info(`recon ${e.direction === 'in' ? 'from' : 'to'} ${e.peer}: ${e.found} missing here, ${e.recovered} recovered${extra}`, meta);
+    const stuck = e.notConverging ? ` (${e.notConverging} did not bring the asked hash; not fetched from this peer again for an hour)` : '';
+    const where = `recon ${e.direction === 'in' ? 'from' : 'to'} ${e.peer}${e.policy ? ` [${e.policy}]` : ''}`;
+    if (e.error) this.opts.logger.warn(`${where} failed: ${e.error}${extra}`, meta);
+    else this.opts.logger.info(`${where}: ${e.found} missing here, ${e.recovered} recovered${stuck}${extra}`, meta);
     this.opts.onSession?.(e);
   }
 }

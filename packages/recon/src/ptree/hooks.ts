@@ -1,46 +1,71 @@
 /**
- * Keeping the prefix tree equal to the key store (DESIGN.md §2): the store calls these hooks
- * inside the write transaction of every key change; `pbuild` rebuilds the tree from the store.
+ * Keeping the prefix trees equal to the key store (DESIGN.md §2): one tree per kept recon policy
+ * (docs/recon-policies.md), holding that policy's view hashes; the store calls these hooks inside
+ * the write transaction of every key change; `pbuild` rebuilds the trees from the store.
  */
 import type { KeyStore, KeyStoreHooks } from '@dkeyserv/db';
+import type { ReconPolicyName } from '@dkeyserv/pgp';
 import { PrefixTree, PTreeParams, SKS_PTREE_PARAMS } from './prefix-tree';
 
-/** The store's prefix tree, kept current by its ingest hook from now on. */
-export function attachPrefixTree(store: KeyStore, params: PTreeParams = SKS_PTREE_PARAMS): PrefixTree {
-  const db = store.openDatabase('ptree');
-  if (!db) throw new Error('cannot attach a prefix tree to a read-only store');
-  const tree = new PrefixTree(db, params);
-  store.addHooks(prefixTreeHooks(tree));
-  return tree;
+/** The LMDB database of a policy's tree. */
+function treeDatabase(policy: ReconPolicyName): string {
+  return `ptree:${policy}`;
 }
 
-export function prefixTreeHooks(tree: PrefixTree): KeyStoreHooks {
+/** Each kept policy's prefix tree, kept current by the store's ingest hook from now on. */
+export function attachPrefixTrees(store: KeyStore, params: PTreeParams = SKS_PTREE_PARAMS): Map<ReconPolicyName, PrefixTree> {
+  const trees = new Map<ReconPolicyName, PrefixTree>();
+  for (const policy of store.policies) {
+    const db = store.openDatabase(treeDatabase(policy));
+    if (!db) throw new Error('cannot attach a prefix tree to a read-only store');
+    trees.set(policy, new PrefixTree(db, params));
+  }
+  store.addHooks(prefixTreeHooks(trees));
+  return trees;
+}
+
+/** The trees of a read-only store (those it has; a store that never had one gives none). */
+export function openPrefixTrees(store: KeyStore, params: PTreeParams = SKS_PTREE_PARAMS): Map<ReconPolicyName, PrefixTree> {
+  const trees = new Map<ReconPolicyName, PrefixTree>();
+  for (const policy of store.policies) {
+    const db = store.openDatabase(treeDatabase(policy));
+    if (db) trees.set(policy, new PrefixTree(db, params));
+  }
+  return trees;
+}
+
+export function prefixTreeHooks(trees: ReadonlyMap<ReconPolicyName, PrefixTree>): KeyStoreHooks {
   return {
     onKeyChanged(change) {
-      if (change.oldHash) tree.remove(change.oldHash);
-      tree.insert(change.newHash);
+      for (const v of change.views) {
+        const tree = trees.get(v.policy);
+        if (!tree || (v.oldHash && v.newHash && v.oldHash.equals(v.newHash))) continue;
+        if (v.oldHash) tree.remove(v.oldHash);
+        if (v.newHash) tree.insert(v.newHash);
+      }
     },
   };
 }
 
-/** Rebuild the tree from every hash in the store (pbuild), in one transaction. */
-export function rebuildPrefixTree(store: KeyStore, tree: PrefixTree): number {
-  const hashes = [...store.hashes()];
+/** Rebuild a policy's tree from every hash the store holds for it (pbuild), in one transaction. */
+export function rebuildPrefixTree(store: KeyStore, tree: PrefixTree, policy: ReconPolicyName): number {
+  const hashes = [...store.hashes(policy)];
   return store.transaction(() => tree.rebuild(hashes));
 }
 
 /**
- * fsck for the tree: its invariants hold and its element set is exactly the store's hash set.
+ * fsck for a policy's tree: its invariants hold and its element set is exactly the store's hash
+ * set of that policy.
  */
-export function checkPrefixTree(store: KeyStore, tree: PrefixTree): string[] {
+export function checkPrefixTree(store: KeyStore, tree: PrefixTree, policy: ReconPolicyName): string[] {
   let elements = 0;
   const stray: string[] = [];
   const problems = tree.check((h) => {
     elements++;
-    if (!store.getByHash(h) && stray.length < 100) stray.push(`element ${h.toString('hex')} is in the prefix tree but no key has that hash`);
+    if (!store.getByHash(h, policy) && stray.length < 100) stray.push(`element ${h.toString('hex')} is in the ${policy} prefix tree but no key has that ${policy} hash`);
   });
   problems.push(...stray);
-  const keys = store.count();
-  if (elements !== keys) problems.push(`prefix tree holds ${elements} elements, the store ${keys} keys`);
+  const keys = store.hashCount(policy);
+  if (elements !== keys) problems.push(`the ${policy} prefix tree holds ${elements} elements, the store ${keys} ${policy} hashes`);
   return problems;
 }

@@ -1,25 +1,58 @@
 /**
- * The Config exchange (spec/recon.md §4.1): both sides write their Config at once, check the
- * peer's (SKS's rules, §4.3), write a bare "passed" or "failed" + reason, then read the peer's
- * status. A refusal either way ends the session with the reason.
+ * The Config exchange (spec/recon.md §4.1): both sides write their Config, check the peer's (SKS's
+ * rules, §4.3), write a bare "passed" or "failed" + reason, then read the peer's status. A refusal
+ * either way ends the session with the reason.
+ *
+ * The initiator writes its Config at once. The acceptor may first read the initiator's Config and
+ * then choose its own (a node keeping several recon policies answers with the policy whose filters
+ * the peer sent): SKS and conflux initiators write theirs without waiting for ours, so nobody waits
+ * on anybody.
  */
-import { checkConfig, configMessage, encodeConfigStatus, parseConfig, PeerConfig, ReconConfig } from '../messages/config';
+import { checkConfig, ConfigMessage, configMessage, encodeConfigStatus, parseConfig, PeerConfig, ReconConfig } from '../messages/config';
 import { ReconConnection, ReconSessionError } from './connection';
 
-export class ReconConfigError extends ReconSessionError {}
+export class ReconConfigError extends ReconSessionError {
+  /** the peer's Config, when it arrived (it says which filters the peer runs) */
+  readonly remote?: ConfigMessage;
 
-export async function exchangeConfig(conn: ReconConnection, local: ReconConfig, timeoutMs: number): Promise<PeerConfig> {
-  conn.write(configMessage(local));
-  conn.flush();
+  constructor(message: string, remote?: ConfigMessage) {
+    super(message);
+    this.remote = remote;
+  }
+}
+
+export interface ConfigExchange {
+  peer: PeerConfig;
+  /** the peer's Config as sent (entry order tells SKS from conflux) */
+  remote: ConfigMessage;
+  /** what we sent */
+  local: ReconConfig;
+}
+
+/**
+ * `local` is our Config, or (acceptor) a function choosing it from the peer's Config, which is then
+ * read first.
+ */
+export async function exchangeConfig(conn: ReconConnection, local: ReconConfig | ((remote: ConfigMessage) => ReconConfig), timeoutMs: number): Promise<ConfigExchange> {
+  let ours = typeof local === 'function' ? undefined : local;
+  if (ours) {
+    conn.write(configMessage(ours));
+    conn.flush();
+  }
   const remote = await conn.readMessage(timeoutMs);
   if (remote.type !== 'Config') throw new ReconConfigError(`expected Config, got ${remote.type}`);
-  const status = checkConfig(local, remote);
+  if (!ours) {
+    ours = (local as (remote: ConfigMessage) => ReconConfig)(remote);
+    conn.write(configMessage(ours));
+    conn.flush();
+  }
+  const status = checkConfig(ours, remote);
   conn.writeRaw(encodeConfigStatus(status));
   conn.flush();
-  if (!status.passed) throw new ReconConfigError(`refused the peer's config: ${status.reason}`);
+  if (!status.passed) throw new ReconConfigError(`refused the peer's config: ${status.reason}`, remote);
   const theirs = await conn.readStatus(timeoutMs);
-  if (!theirs.passed) throw new ReconConfigError(`the peer refused our config: ${theirs.reason}`);
+  if (!theirs.passed) throw new ReconConfigError(`the peer refused our config: ${theirs.reason}`, remote);
   const peer = parseConfig(remote);
-  if (peer.httpPort === undefined) throw new ReconConfigError('the peer sent no http port');
-  return peer;
+  if (peer.httpPort === undefined) throw new ReconConfigError('the peer sent no http port', remote);
+  return { peer, remote, local: ours };
 }
