@@ -6,15 +6,15 @@
  *  - node A (debian-maintainers, 231 keys: its root is an internal node, so as requester it
  *    sends ReconRqstPoly for the root; `--gossip-interval 0`) is the TCP *acceptor*: the tests
  *    connect raw sockets to its recon port, so A plays the requester;
- *  - node B (debian-role-keys, 6 keys: its root is a leaf, so every other prefix is a node it
- *    does not have) gossips every second to a fake peer F (a net server in this test) and to
+ *  - node B (debian-role-keys, 6 keys: its root is a leaf, so every other prefix lies below
+ *    its leaf) gossips every second to a fake peer F (a net server in this test) and to
  *    node N: when B connects to F, B plays the responder and F behaves as a test tells it.
  *    Between tests F refuses B's sessions with a recognisable reason ("idle (test fake peer)").
  *
  *  - node C (`--hkp 127.0.0.1:0`) only shows which HKP port its Config advertises.
  *
  * Each hostile session must fail cleanly: the right answer on the wire where the protocol has
- * one (SKS's "failed" + reason texts, SKS's Error text for a node we do not have), the
+ * one (SKS's "failed" + reason texts, SKS's Error text for a prefix no tree can have), the
  * connection closed, a warning with the reason in the node's log, and the node keeps serving
  * HKP (`/pks/health` and a lookup after every test).  At the end a normal dkeyserv node N
  * starts, and A, B and N must reconcile to the union: the nodes still do normal recon.
@@ -624,10 +624,57 @@ describe('node B as responder (it gossips to the fake peer F)', () => {
     raw.destroy();
   });
 
-  test('ReconRqstFull for a node B does not have: Error with SKS\'s text, then closed', async () => {
+  // B's responder answers prefixes below its leaves from the true sub-prefix (spec/recon.md §10
+  // item 5) and a Poly it cannot decode with SyncFail, never FullElements (§10 item 6)
+  /** does the hash (32 hex) lie under the prefix ('0'/'1' characters)? */
+  const under = (bits: string, hash: string): boolean => BigInt(`0x${hash}`).toString(2).padStart(128, '0').startsWith(bits);
+  /** the 2-bit prefix holding most of B's 6 keys (at least 2), and those hashes */
+  const busiestQuadrant = (): { bits: string; hashes: string[] } => {
+    const quadrants = ['00', '01', '10', '11'].map((bits) => ({ bits, hashes: roleKeys.map((k) => k.hash).filter((h) => under(bits, h)) }));
+    return quadrants.sort((a, b) => b.hashes.length - a.hashes.length)[0];
+  };
+  /** an Elements payload's hashes (32 hex each) */
+  const elementsOf = (f: Frame): string[] => Array.from({ length: f.payload.readUInt32BE(0) }, (_, i) => f.payload.subarray(4 + 17 * i, 4 + 17 * i + 16).toString('hex'));
+
+  test('ReconRqstFull for a prefix below B\'s root leaf: Elements with B\'s keys under it that F lacks, and the session completes', async () => {
+    const q = busiestQuadrant();
+    expect(q.hashes.length).toBeGreaterThanOrEqual(2);
     const { line, raw } = await sessionWithB(async (raw) => {
       await handshakeAsAcceptor(raw);
-      raw.write(fullRequest('01'), frame(MSG.Flush)); // B holds 6 keys: its root is a leaf
+      raw.write(fullRequest(q.bits, [q.hashes[0]]), frame(MSG.Flush));
+      const reply = await raw.expectFrame(MSG.Elements);
+      expect(elementsOf(reply).sort()).toEqual(q.hashes.slice(1).sort());
+      raw.write(frame(MSG.Done));
+      expect(await raw.closedWithin(5000)).toBe(true);
+    });
+    expect(line.level).toBe('info');
+    expect(line.message).toMatch(/: 0 missing here, 0 recovered$/);
+    raw.destroy();
+  });
+
+  test('ReconRqstPoly that does not decode, at B\'s root leaf and below it: SyncFail (not FullElements), then the children answered from the true sub-prefix', async () => {
+    const q = busiestQuadrant();
+    const children = ['00', '01', '10', '11'].map((c) => q.bits + c);
+    const { line, raw } = await sessionWithB(async (raw) => {
+      await handshakeAsAcceptor(raw);
+      raw.write(polyRequest('', 200), frame(MSG.Flush)); // SKS's rule: FullElements (a leaf)
+      await raw.expectFrame(MSG.SyncFail);
+      raw.write(polyRequest(q.bits, 200), frame(MSG.Flush));
+      await raw.expectFrame(MSG.SyncFail);
+      raw.write(...children.map((c) => fullRequest(c)), frame(MSG.Flush));
+      for (const c of children) expect(elementsOf(await raw.expectFrame(MSG.Elements)).sort()).toEqual(q.hashes.filter((h) => under(c, h)).sort());
+      raw.write(frame(MSG.Done));
+      expect(await raw.closedWithin(5000)).toBe(true);
+    });
+    expect(line.level).toBe('info');
+    expect(line.message).toMatch(/: 0 missing here, 0 recovered$/);
+    raw.destroy();
+  });
+
+  test('ReconRqstFull for a prefix longer than a hash (130 bits): Error with SKS\'s text, then closed', async () => {
+    const { line, raw } = await sessionWithB(async (raw) => {
+      await handshakeAsAcceptor(raw);
+      raw.write(fullRequest('0'.repeat(130)), frame(MSG.Flush));
       const err = await raw.expectFrame(MSG.Error);
       expect(err.payload.subarray(4).toString('utf8')).toBe('server should never received request for non-existant node (ReconRqst_Full)');
       expect(await raw.closedWithin(5000)).toBe(true);
@@ -636,10 +683,10 @@ describe('node B as responder (it gossips to the fake peer F)', () => {
     raw.destroy();
   });
 
-  test('ReconRqstPoly for a node B does not have: Error with SKS\'s text, then closed', async () => {
+  test('ReconRqstPoly for an odd-length prefix (no level of any tree): Error with SKS\'s text, then closed', async () => {
     const { line, raw } = await sessionWithB(async (raw) => {
       await handshakeAsAcceptor(raw);
-      raw.write(polyRequest('0110', 200), frame(MSG.Flush));
+      raw.write(polyRequest('011', 200), frame(MSG.Flush));
       const err = await raw.expectFrame(MSG.Error);
       expect(err.payload.subarray(4).toString('utf8')).toBe('server should never receive request for non-existant node (ReconRqst_Poly)');
       expect(await raw.closedWithin(5000)).toBe(true);

@@ -24,8 +24,15 @@ export const SKS_PTREE_PARAMS: PTreeParams = { bitQuantum: 2, mbar: 5, splitThre
 export interface ReconTree {
   readonly params: PTreeParams;
   readonly points: bigint[];
+  /** the stored node at `prefix`, if there is one */
   node(prefix: Bitstring): PTreeNode | undefined;
-  /** every element hash at or below the node */
+  /**
+   * The node at `prefix` as a peer with a deeper tree sees it: the stored node, or for a prefix
+   * below one of our leaves a computed leaf of that leaf's elements under the prefix (size,
+   * svalues and hashes of the true sub-prefix). Undefined for a prefix no tree can have.
+   */
+  nodeAt(prefix: Bitstring): PTreeNode | undefined;
+  /** every element hash under `prefix` (also below a leaf: the leaf's elements under it) */
   hashes(prefix: Bitstring): Buffer[];
 }
 
@@ -47,6 +54,33 @@ export class PrefixTree implements ReconTree {
     const v = this.db.get(nodeKey(prefix));
     if (v) return decodeNode(prefix, v, this.points.length);
     return prefix.length === 0 ? this.emptyNode(prefix) : undefined;
+  }
+
+  /**
+   * The stored node, else the computed sub-prefix of the nearest ancestor, which must be a leaf
+   * (spec/recon.md §10 item 5: the true sub-prefix, not conflux's superset). Undefined for a
+   * prefix that is no whole number of levels or longer than a hash (128 bits), or when the
+   * nearest stored ancestor is an internal node (a broken tree).
+   */
+  nodeAt(prefix: Bitstring): PTreeNode | undefined {
+    if (prefix.length % this.params.bitQuantum !== 0 || prefix.length > HASH_BYTES * 8) return undefined;
+    const stored = this.node(prefix);
+    if (stored) return stored;
+    for (let bits = prefix.length - this.params.bitQuantum; bits >= 0; bits -= this.params.bitQuantum) {
+      const above = this.node(prefix.prefix(bits));
+      if (!above) continue;
+      if (!above.leaf) return undefined;
+      const node = this.emptyNode(prefix);
+      for (const h of above.hashes) {
+        if (!prefix.isPrefixOf(Bitstring.fromBytes(h, HASH_BYTES * 8))) continue;
+        const x = elementFromHash(h);
+        node.size++;
+        node.svalues = node.svalues.map((s, i) => mul(s, sub(this.points[i], x)));
+        node.hashes.push(h);
+      }
+      return node;
+    }
+    return undefined; // (the root always exists)
   }
 
   private put(node: PTreeNode) {
@@ -137,7 +171,7 @@ export class PrefixTree implements ReconTree {
   }
 
   hashes(prefix: Bitstring): Buffer[] {
-    const n = this.node(prefix);
+    const n = this.nodeAt(prefix);
     if (!n) return [];
     if (n.leaf) return n.hashes;
     return prefix.children(this.params.bitQuantum).flatMap((c) => this.hashes(c));

@@ -1,7 +1,9 @@
 /**
  * The responder role (the TCP initiator, spec/recon.md §6.2, SKS server.ml): answer each request
- * in order — decode a Poly request into the set differences, or fall back to FullElements (small
- * nodes) or SyncFail; compare Full requests directly — and flush the answers on Flush, until Done.
+ * in order — decode a Poly request into the set differences, or answer SyncFail when it does not
+ * decode; compare Full requests directly — and flush the answers on Flush, until Done. Requests
+ * for prefixes below our leaves (the requester's tree is deeper there) are answered from the true
+ * sub-prefix (`ReconTree.nodeAt`).
  */
 import { div, elementFromHash } from '../field';
 import { LowMBarError, reconcile } from '../decode';
@@ -11,15 +13,13 @@ import { ReconConnection, ReconSessionError } from './connection';
 import { FoundSet } from './found';
 
 export interface ResponderOptions {
-  /** nodes smaller than this answer a failed decode with FullElements (SKS: 150) */
-  fullThreshold: number;
   /** deadline for each request, ms */
   requestTimeoutMs: number;
   /** most messages in one session */
   maxMessages: number;
 }
 
-export const DEFAULT_RESPONDER_OPTIONS: ResponderOptions = { fullThreshold: 150, requestTimeoutMs: 60_000, maxMessages: 2_000_000 };
+export const DEFAULT_RESPONDER_OPTIONS: ResponderOptions = { requestTimeoutMs: 60_000, maxMessages: 2_000_000 };
 
 export async function runResponder(conn: ReconConnection, tree: ReconTree, found: FoundSet, opts: ResponderOptions = DEFAULT_RESPONDER_OPTIONS): Promise<void> {
   for (let n = 0; ; n++) {
@@ -27,9 +27,9 @@ export async function runResponder(conn: ReconConnection, tree: ReconTree, found
     const msg = await conn.readMessage(opts.requestTimeoutMs);
     switch (msg.type) {
       case 'ReconRqstPoly': {
-        const node = tree.node(msg.prefix);
-        if (!node) return missingNode(conn, 'server should never receive request for non-existant node (ReconRqst_Poly)');
-        if (msg.samples.length !== node.svalues.length) throw new ReconSessionError(`Poly request with ${msg.samples.length} samples, not ${node.svalues.length}`);
+        const node = tree.nodeAt(msg.prefix);
+        if (!node) return refuse(conn, 'server should never receive request for non-existant node (ReconRqst_Poly)');
+        if (msg.samples.length !== node.svalues.length) return refuse(conn, `Poly request with ${msg.samples.length} samples, not ${node.svalues.length}`);
         try {
           const values = msg.samples.map((s, i) => div(s, node.svalues[i]));
           const r = reconcile(values, tree.points, msg.size - node.size);
@@ -37,13 +37,20 @@ export async function runResponder(conn: ReconConnection, tree: ReconTree, found
           found.addElements(r.remoteOnly);
         } catch (e) {
           if (!(e instanceof LowMBarError)) throw e;
-          if (node.leaf || node.size < opts.fullThreshold) conn.write({ type: 'FullElements', elements: tree.hashes(msg.prefix).map(elementFromHash) });
-          else conn.write(SYNC_FAIL);
+          // Never FullElements (SKS's answer for a small node): conflux's requester drops the
+          // Elements it owes us after one when no request follows (spec/recon.md §10 item 6), and
+          // we would learn nothing there. SyncFail is safe with every requester we know: SKS,
+          // conflux and ours send Poly only for nodes that are not leaves on their side, so they
+          // can always descend (conflux's own responder already sends SyncFail at its leaves when
+          // |d| > mbar, §10 item 4), down to ReconRqstFull for their leaves, whose elements tell us
+          // what we lack; requests below our leaves are answered from the true sub-prefix (§10
+          // item 5).
+          conn.write(SYNC_FAIL);
         }
         break;
       }
       case 'ReconRqstFull': {
-        if (!tree.node(msg.prefix)) return missingNode(conn, 'server should never received request for non-existant node (ReconRqst_Full)');
+        if (!tree.nodeAt(msg.prefix)) return refuse(conn, 'server should never received request for non-existant node (ReconRqst_Full)');
         const local = tree.hashes(msg.prefix).map(elementFromHash);
         const remote = new Set(msg.elements);
         const localSet = new Set(local);
@@ -71,11 +78,12 @@ export async function runResponder(conn: ReconConnection, tree: ReconTree, found
 }
 
 /**
- * SKS answers a request for a node it does not have with Error and stops (spec §10 item 5); the
- * texts are SKS's own, typos included (§3.1).
+ * A request no tree can answer (a prefix that is no whole number of levels or longer than a
+ * hash, a wrong sample count): Error and stop, as SKS does for a node it does not have (spec
+ * §10 item 5); the node texts are SKS's own, typos included (§3.1).
  */
-function missingNode(conn: ReconConnection, text: string): never {
+function refuse(conn: ReconConnection, text: string): never {
   conn.write({ type: 'Error', text });
   conn.flush();
-  throw new ReconSessionError(`the peer asked for a node we do not have: ${text}`);
+  throw new ReconSessionError(`the peer sent a request no tree can answer: ${text}`);
 }
