@@ -14,6 +14,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { armor } from '@dkeyserv/pgp';
 import { dumpKeys, REPO_ROOT, tempDir } from '../helpers/dkeyserv';
 import { httpRequest } from '../helpers/server';
 import { keyBlocks, reservePorts, startReconNode, stopAllReconNodes, waitUntil, writeKeyring, type LogLine, type ReconNode } from '../helpers/recon-node';
@@ -81,12 +82,10 @@ test('every node reaches the union its policy can hold', async () => {
   expect(peers.find((p) => p.name === `127.0.0.1:${hp.reconPort}`)).toMatchObject({ software: expect.stringMatching(/^dkeyserv /), policy: 'hockeypuck' });
 }, DEADLINE_MS + 60_000);
 
-/** The first key of debian-maintainers not yet on `node`, armored for /pks/add. */
+/** Key `i` of debian-maintainers (no node holds any of them), armored for /pks/add. */
 function maintainerKey(i: number): { fpr: string; armored: string } {
-  const keys = [...keysOf(MAINTAINERS).values()];
-  const k = keys[i];
-  const b64 = k.bytes.toString('base64').replace(/(.{64})/g, '$1\n');
-  return { fpr: k.fingerprint, armored: `-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n${b64}\n-----END PGP PUBLIC KEY BLOCK-----\n` };
+  const k = [...keysOf(MAINTAINERS).values()][i];
+  return { fpr: k.fingerprint, armored: armor(k.bytes) };
 }
 
 async function upload(port: number, armored: string): Promise<void> {

@@ -10,7 +10,7 @@
  *     (1136): dkeyserv's hashes are exactly the union, SKS's count equals ours and SKS finds
  *     every one of our hashes by op=hget.
  *  3. an empty dkeyserv fills itself from SKS (dkeyserv initiates: its empty root is a leaf,
- *     so it answers SKS's Poly with FullElements{} and SKS names all its elements);
+ *     so it answers SKS's Poly with SyncFail, SKS descends and sends its leaves whole);
  *  4. an empty SKS fills itself from dkeyserv (SKS initiates: SKS answers our Poly with
  *     FullElements{} and we name all of ours).
  * SKS behaviours this has to live with (spec/recon.md §6.6, sks-observed.md §1, §4): as the

@@ -28,8 +28,8 @@ export class DecodeError extends Error {
 }
 
 /**
- * The set difference is larger than the node's samples can carry ("low mbar"). The responder
- * answers FullElements (small node) or SyncFail (§6.2 step 4). `reconcile` never returns a
+ * The set difference is larger than the node's samples can carry ("low mbar"). Our responder
+ * answers SyncFail (docs/recon.md §7). `reconcile` never returns a
  * wrong answer instead of throwing this.
  */
 export class LowMBarError extends DecodeError {}
@@ -261,7 +261,7 @@ function checkedRoots(f: Polynomial, options: FindRootsOptions | undefined): big
  * Decodes a ReconRqstPoly (§6.3): interpolation, check point, SKS's strict split check
  * (the same condition as `factorCheck`, computed together with the roots), roots.
  * Throws LowMBarError for every failure, including |d| > mbar (as SKS does), so a caller can
- * map it straight to FullElements/SyncFail. Both result lists are sorted ascending.
+ * map it straight to SyncFail. Both result lists are sorted ascending.
  */
 export function reconcile(
   values: readonly bigint[],

@@ -6,8 +6,10 @@
  *
  * - `sks`: SKS 1.1.6 and Hockeypuck ≤ 2.1 (`yminsky.dedup,yminsky.merge`): the stored key as it is,
  *   versions 2–4.
- * - `hockeypuck`: Hockeypuck 2.2–2.3 (its filter string, `versions:34`): Hockeypuck's normalisation.
- * - `hockeypuck-2.4`: Hockeypuck 2.4 (`versions:3+4+6+rfc9980`): the same, v6 keys included.
+ * - `hockeypuck`: Hockeypuck 2.2–2.3 (its filter string): Hockeypuck's normalisation. The string
+ *   says `versions:34`, but 2.3's OpenPGP library reads v6 keys and nothing in Hockeypuck refuses
+ *   them (checked in the 2.3.3 source), so v6 keys are held as it holds them.
+ * - `hockeypuck-2.4`: Hockeypuck 2.4 (`versions:3+4+6+rfc9980`): the same with 2.4's rules.
  */
 import { KeyStructureError } from '../errors';
 import { flattenKey, PublicKey } from '../key';
@@ -90,8 +92,8 @@ function hockeypuck(name: ReconPolicyName, filters: string, software: string, va
 
 export const RECON_POLICIES: Readonly<Record<ReconPolicyName, ReconPolicy>> = {
   sks,
-  hockeypuck: hockeypuck('hockeypuck', HOCKEYPUCK_FILTERS, 'Hockeypuck 2.2–2.3', '2.3', [3, 4]),
-  'hockeypuck-2.4': hockeypuck('hockeypuck-2.4', HOCKEYPUCK_24_FILTERS, 'Hockeypuck 2.4', '2.4', [3, 4, 6]),
+  hockeypuck: hockeypuck('hockeypuck', HOCKEYPUCK_FILTERS, 'Hockeypuck 2.2–2.3', '2.3', [2, 3, 4, 6]),
+  'hockeypuck-2.4': hockeypuck('hockeypuck-2.4', HOCKEYPUCK_24_FILTERS, 'Hockeypuck 2.4', '2.4', [2, 3, 4, 6]),
 };
 
 export function isReconPolicyName(name: string): name is ReconPolicyName {

@@ -204,12 +204,12 @@ export class ReconPeer {
       for (let attempt = 0; attempt < 2; attempt++) {
         const policy = this.outgoingPolicy(p);
         event = await this.gossipWith(p, policy);
+        this.report(event);
         if (this.outgoingPolicy(p) === policy || event.found > 0) break;
       }
     } finally {
       this.busy = false;
     }
-    this.report(event!);
     return event;
   }
 
