@@ -125,7 +125,7 @@ test('Y holds A ∪ B, learned in the session it initiated and fetched from X', 
     { timeoutMs: 60_000, intervalMs: 300, what: `Y holds the ${union.size} keys of A ∪ B` },
   );
   console.log(`Y (${setA.size} keys) learned the ${lacking} it lacked from the conflux-like requester; holds ${union.size} after ${ms} ms more`);
-  const done = new RegExp(`^recon to 127\\.0\\.0\\.1:${requester.port}: \\d+ missing here`);
+  const done = new RegExp(`^recon to 127\\.0\\.0\\.1:${requester.port} \\[sks\\]: \\d+ missing here`);
   await nodeY.waitForLog((l) => l.component === 'recon' && done.test(l.message), 10_000);
   const sessions = nodeY.reconLogs(done);
   expect(sessions.map((l) => [l.level, l.direction, l.found, l.recovered])).toEqual([['info', 'out', lacking, lacking]]);

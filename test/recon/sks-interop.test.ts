@@ -142,7 +142,7 @@ describe('dkeyserv initiates: dkeyserv is the responder', () => {
   }, 150_000);
 
   test('dkeyserv logged an outgoing session that found and recovered the 231 keys it lacked', () => {
-    const lines = p.node.reconLogs(/^recon to 127\.0\.0\.1:\d+: \d+ missing here, \d+ recovered$/);
+    const lines = p.node.reconLogs(/^recon to 127\.0\.0\.1:\d+ \[sks\]: \d+ missing here, \d+ recovered$/);
     expect(lines.map((l) => [l.direction, l.found, l.recovered])).toContainEqual(['out', union.size - keyringHashes.size, union.size - keyringHashes.size]);
     expect(p.node.reconLogs(/^recon from /)).toEqual([]); // SKS -G: it never initiated
   });

@@ -6,7 +6,7 @@
  * are dropped "within the same list"; real SKS keeps them under a UID or subkey that occurs once.
  */
 import { KeyStructureError } from './errors';
-import { KeyComponent, PublicKey } from './key';
+import { flattenKey, KeyComponent, PublicKey } from './key';
 import { Packet, samePacket } from './packet';
 
 /**
@@ -77,30 +77,33 @@ export function dedupKey(key: PublicKey): PublicKey {
  * `yminsky.merge`: the union of two versions of one key (identical primary-key packets);
  * `stored` comes first so its order is kept.
  *
- * One difference from SKS (docs/recon-policies.md, "no churn"): a signature of `incoming` that
- * `stored` already holds somewhere is not added in a second place. Peers that drop a User ID or
- * attribute but keep its signatures (Hockeypuck 2.1 does) would otherwise move them under the
- * previous component, and the merge would make a version — and a hash — that no server holds.
+ * One difference from SKS (docs/recon-policies.md, "no churn"): an incoming version none of whose
+ * packets is new to `stored` (each one is held somewhere) leaves it as it is. Peers that drop a
+ * User ID or attribute but keep its signatures (Hockeypuck 2.1 does) send such versions, with the
+ * signatures under the previous component; merging them the SKS way would make a version — and a
+ * hash — that no server holds. A version that brings anything new merges exactly as in SKS.
  */
 export function mergeKeys(stored: PublicKey, incoming: PublicKey): PublicKey {
   if (!samePacket(stored.primary, incoming.primary)) {
     throw new KeyStructureError('primary-mismatch', 'keys with different primary-key packets cannot be merged');
   }
+  if (addsNothing(stored, incoming)) return stored;
+  return dedupKey({
+    ...stored,
+    directSigs: [...stored.directSigs, ...incoming.directSigs],
+    uids: [...stored.uids, ...incoming.uids],
+    subkeys: [...stored.subkeys, ...incoming.subkeys],
+  });
+}
+
+/** Whether every packet of `incoming` occurs somewhere in `stored` (same tag and bytes). */
+function addsNothing(stored: PublicKey, incoming: PublicKey): boolean {
   const held = new Map<string, Packet[]>();
-  const hold = (p: Packet) => {
+  for (const p of flattenKey(stored)) {
     const b = bucketOf(p);
     const list = held.get(b);
     if (list) list.push(p);
     else held.set(b, [p]);
-  };
-  stored.directSigs.forEach(hold);
-  for (const c of [...stored.uids, ...stored.subkeys]) c.sigs.forEach(hold);
-  const fresh = (sigs: Packet[]) => sigs.filter((p) => !held.get(bucketOf(p))?.some((q) => q.body.equals(p.body)));
-  const freshComponents = (list: KeyComponent[]) => list.map((c) => ({ packet: c.packet, sigs: fresh(c.sigs) }));
-  return dedupKey({
-    ...stored,
-    directSigs: [...stored.directSigs, ...fresh(incoming.directSigs)],
-    uids: [...stored.uids, ...freshComponents(incoming.uids)],
-    subkeys: [...stored.subkeys, ...freshComponents(incoming.subkeys)],
-  });
+  }
+  return flattenKey(incoming).every((p) => held.get(bucketOf(p))?.some((q) => q.tag === p.tag && q.body.equals(p.body)));
 }

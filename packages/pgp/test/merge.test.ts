@@ -46,8 +46,11 @@ describe('key structure, dedup and merge (SKS yminsky.dedup / yminsky.merge)', (
     const doubledSig = [key.primary, ...key.directSigs, uid.packet, ...uid.sigs, uid.sigs[0]];
     const k = normalizeKey(doubledSig);
     expect(k.uids[0].sigs).toHaveLength(uid.sigs.length + 1);
-    // once the UID repeats (here: a merge with the stored version), the list is de-duplicated
-    expect(mergeKeys(k, k).uids[0].sigs).toHaveLength(uid.sigs.length);
+    // once the UID repeats (a merge with a version that brings something new), the list is de-duplicated
+    const extra = encodePacket(2, Buffer.concat([Buffer.from([4, 0x10, 1, 8, 0, 0, 0, 0, 0, 0]), Buffer.from('d')]));
+    expect(mergeKeys(k, normalizeKey([key.primary, uid.packet, extra])).uids[0].sigs).toHaveLength(uid.sigs.length + 1);
+    // a version with nothing new leaves it as stored (docs/recon-policies.md, "no churn")
+    expect(mergeKeys(k, normalizeKey([key.primary, uid.packet, uid.sigs[0]]))).toBe(k);
   });
 
   test('the same signature under two different UIDs is kept in both places (SKS keeps it)', () => {
@@ -117,15 +120,16 @@ describe('key structure, dedup and merge (SKS yminsky.dedup / yminsky.merge)', (
     expect(() => normalizeKey(flood)).toThrow(LimitError);
     expect(() => normalizeKey(flattenKey(key), undefined, { maxPackets: 1000, maxKeyBytes: 100 })).toThrow(/bytes, over the limit/);
   });
-  test('a signature the stored key holds is not added again in another place (no phantom hashes)', () => {
+  test('a version that brings nothing new leaves the stored key as it is (no phantom hashes)', () => {
     // a peer's variant that dropped the first UID but kept its signatures, which now follow the
     // primary key directly (Hockeypuck 2.1 serves such variants): merging it adds nothing
     const variant = normalizeKey([key.primary, ...key.directSigs, ...key.uids[0].sigs, ...key.uids.slice(1).flatMap((c) => [c.packet, ...c.sigs])]);
     expect(variant.directSigs.length).toBeGreaterThan(key.directSigs.length);
     expect(sksKeyHash(mergeKeys(key, variant)).equals(sksKeyHash(key))).toBe(true);
-    // a signature that is new to the key is still added
+    // with anything new, the merge is SKS's: the relocated signatures are kept in both places
     const extra = encodePacket(2, Buffer.concat([Buffer.from([4, 0x10, 1, 8, 0, 0, 0, 0, 0, 0]), Buffer.from('z')]));
-    const withExtra = normalizeKey([key.primary, key.uids[0].packet, extra]);
-    expect(mergeKeys(key, withExtra).uids[0].sigs.some((p) => p.body.equals(extra.body))).toBe(true);
+    const merged = mergeKeys(key, normalizeKey([...flattenKey(variant), key.uids[0].packet, extra]));
+    expect(merged.uids[0].sigs.some((p) => p.body.equals(extra.body))).toBe(true);
+    expect(merged.directSigs.length).toBe(variant.directSigs.length);
   });
 });
