@@ -49,7 +49,7 @@ beforeAll(async () => {
   );
   // what each started with (read from its log line "serving HKP … (N keys)"; imports finished before serving)
   initial = nodes.map((node) => {
-    const m = /\((\d+) keys\)/.exec(node.logs().find((l) => l.message.startsWith('serving HKP'))?.message ?? '');
+    const m = /\((\d+) keys[;)]/.exec(node.logs().find((l) => l.message.startsWith('serving HKP'))?.message ?? '');
     return m ? Number(m[1]) : NaN;
   });
 }, 180_000);

@@ -91,13 +91,20 @@ describe('dkeyserv import with hostile input', () => {
     expect(r.stdout).toMatch(/0 new/);
   });
 
-  test('a v3 key is stored per the sks policy; a v6 key is refused with the reason', async () => {
+  test('a v3 key is stored; a v6 key only where a kept policy holds v6 keys, else refused with the reason', async () => {
     const v3 = dks(['import', '--data', data, file('v3.gpg', makeV3Key())]);
     expect(v3.stdout).toMatch(/1 new/);
     const v6 = await makeV6Key();
+    // the default policies (sks, hockeypuck): Hockeypuck holds v6 keys, SKS does not
     const r = dks(['import', '--data', data, file('v6.gpg', v6.publicKey)]);
-    expect(r.stdout).toMatch(/rejected: unsupported-version: 1/);
+    expect(r.stdout).toMatch(/1 new/);
+    const excluded = dks(['hashes', '--data', data, '--policy', 'sks']).stderr;
+    expect(excluded).toMatch(/: not in policy sks: unsupported-version: policy sks holds key versions 2, 3, 4 only, not v6/);
     fsckOk();
+    // a store that keeps only sks refuses it
+    const sksOnly = join(dir, 'sks-only');
+    const refused = dks(['import', '--data', sksOnly, '--policy', 'sks', file('v6.gpg', v6.publicKey)]);
+    expect(refused.stdout).toMatch(/rejected: unsupported-version: 1/);
   });
 
   test('a key with 100,000 signatures is refused, in bounded memory', async () => {
