@@ -6,21 +6,21 @@
 import Koa from 'koa';
 import { KeyRecord, KeyStore, Logger } from '@dkeyserv/db';
 import { armor } from '@dkeyserv/pgp';
-import { addKeys, keyEntries, keyMaterial, summarize } from './add';
+import { addKeys, keyEntries, keyMaterial, summarize } from './add-keys';
 import { CachedResponse, ResponseCache } from './cache';
 import { readBody } from './body';
 import { lingerOnClose } from './server';
 import { HttpError } from './errors';
-import { encodeHashQueryResponse, parseHashQuery } from './hashquery';
-import { HkpMetrics } from './metrics';
-import { mrIndex } from './mr';
+import { encodeHashQueryResponse, parseHashQuery } from './hashquery-codec';
+import { HkpMetrics } from './metrics-registry';
+import { mrIndex } from './mr-index';
 import { keyView, KeyView } from './model';
 import { presentedBytes } from './present';
-import { isOn, parseOptions, parseQuery } from './query';
+import { isOn, parseOptions, parseQuery } from './lookup-query';
 import { DEFAULT_RATE_LIMITS, RateLimiter, RateLimitOptions } from './ratelimit';
-import { resolveQuery } from './resolve';
-import { parseSearch } from './search';
-import { PeerView, QuorumKeyView, QuorumStatsView, ServerIdentity, Stats } from './stats';
+import { resolveSearch } from './resolve';
+import { parseSearch } from './search-term';
+import { PeerView, QuorumKeyView, QuorumStatsView, ServerIdentity, Stats } from './stats-view';
 import * as web from './web';
 
 export interface HkpOptions {
@@ -234,7 +234,7 @@ export function createHkpApp(deps: HkpDeps): Koa {
   function findRecords(search: string | undefined, exact: boolean) {
     const query = parseSearch(search);
     if (exact && query.kind === 'words') throw new HttpError(404, `no key with exactly the UID ${JSON.stringify(search)}`);
-    return resolveQuery(store, query, { maxResults: options.maxResults });
+    return resolveSearch(store, query, { maxResults: options.maxResults });
   }
 
   function servableViews(search: string | undefined, exact: boolean): KeyView[] {

@@ -5,14 +5,14 @@
  */
 import { KeyRecord, KeyStore } from '@dkeyserv/db';
 import { HttpError } from './errors';
-import { Query } from './search';
+import { SearchTerm } from './search-term';
 
 export interface ResolveLimits {
   /** most keys one lookup may return */
   maxResults: number;
 }
 
-export function resolveQuery(store: KeyStore, q: Query, limits: ResolveLimits): KeyRecord[] {
+export function resolveSearch(store: KeyStore, q: SearchTerm, limits: ResolveLimits): KeyRecord[] {
   let fprs: Buffer[];
   switch (q.kind) {
     case 'kid32':

@@ -1,6 +1,6 @@
 /** The key page (`/key/<fingerprint>`): everything stored about one key, and the served key. */
 import { KeyView, SubkeyView, UidView } from '../model';
-import { QuorumKeyView, QuorumVersionView } from '../stats';
+import { QuorumKeyView, QuorumVersionView } from '../stats-view';
 import { algorithm, badge, day, escapeHtml, fingerprint, minute, page, PageContext, plural, WITHHELD } from './layout';
 
 export function renderKeyPage(ctx: PageContext, key: KeyView, armored: string | undefined, quorum?: QuorumKeyView): string {

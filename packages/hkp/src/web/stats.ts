@@ -1,5 +1,5 @@
 /** The statistics page (`/pks/lookup?op=stats`): who this server is and what it received lately. */
-import { Bucket, QuorumStatsView, StatsView } from '../stats';
+import { Bucket, QuorumStatsView, StatsView } from '../stats-view';
 import { escapeHtml, minute, page, PageContext } from './layout';
 
 export function renderStatsPage(ctx: PageContext, stats: StatsView): string {

@@ -6,7 +6,7 @@
  */
 import { HttpError } from './errors';
 
-export type Query =
+export type SearchTerm =
   | { kind: 'kid32' | 'kid64' | 'fpr'; value: Buffer }
   | { kind: 'email'; value: string }
   | { kind: 'words'; value: string[] };
@@ -15,7 +15,7 @@ export type Query =
 export const MAX_SEARCH_LENGTH = 512;
 const MAX_WORDS = 8;
 
-export function parseSearch(raw: string | undefined): Query {
+export function parseSearch(raw: string | undefined): SearchTerm {
   if (raw === undefined || raw.trim() === '') throw new HttpError(400, 'missing search: use search=0x<fingerprint>, an e-mail address or words');
   if (raw.length > MAX_SEARCH_LENGTH) throw new HttpError(400, `search is longer than ${MAX_SEARCH_LENGTH} characters`);
   const s = raw.trim();

@@ -20,7 +20,7 @@ import {
   verifySelfSignatures,
 } from '@dkeyserv/pgp';
 import { HttpError } from './errors';
-import { parseQuery } from './query';
+import { parseQuery } from './lookup-query';
 
 export interface AddOutcome {
   results: IngestResult[];
