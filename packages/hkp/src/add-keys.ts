@@ -1,5 +1,5 @@
 /**
- * `POST /pks/add` (spec/landscape.md §1.8): a form with a `keytext` field (first or not), or a
+ * `POST /pks/add` (docs/hkp.md §6): a form with a `keytext` field (first or not), or a
  * raw body of armored or binary keys (application/pgp-keys, the HKPv2 style). Several keys per
  * body; bare revocation certificates are merged into the stored key they revoke once they
  * verify against it. Every key goes through the store's one write path.
@@ -20,7 +20,7 @@ import {
   verifySelfSignatures,
 } from '@dkeyserv/pgp';
 import { HttpError } from './errors';
-import { parseQuery } from './lookup-query';
+import { parseUrlEncoded } from './urlencoded';
 
 export interface AddOutcome {
   results: IngestResult[];
@@ -30,7 +30,7 @@ export interface AddOutcome {
 export function keyMaterial(contentType: string | undefined, body: Buffer): Buffer {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') {
-    const form = parseQuery(body.toString('latin1'));
+    const form = parseUrlEncoded(body.toString('latin1'));
     const keytext = form.get('keytext');
     if (keytext === undefined) throw new HttpError(400, 'form has no keytext field');
     return Buffer.from(keytext, 'utf8');

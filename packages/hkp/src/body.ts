@@ -1,7 +1,8 @@
 /**
- * Reading a request body with a hard size limit and a time limit (DESIGN.md §7): a body over the
- * limit is refused with 413 as soon as the limit is passed, a client that stops sending gets 408;
- * both close the connection (lingering, see server.ts, so the client can read the answer).
+ * Reading a request body with a hard size limit and a time limit (docs/hkp.md §10; the principle:
+ * docs/architecture.md §8): a body over the limit is refused with 413 as soon as the limit is
+ * passed, a client that stops sending gets 408; both close the connection (lingering, see
+ * server.ts, so the client can read the answer).
  */
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors';

@@ -1,6 +1,6 @@
 /**
- * An HTTP error with a one-line reason (DESIGN.md §7): the status and the text the client sees.
- * Never 502 (gpg marks the host dead, spec/landscape.md §1.7).
+ * An HTTP error with a one-line reason (docs/hkp.md §8; the principle: docs/architecture.md §8):
+ * the status and the text the client sees. Never 502 (gpg marks the host dead, docs/hkp.md §9).
  */
 export class HttpError extends Error {
   constructor(

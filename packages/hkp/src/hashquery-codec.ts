@@ -1,5 +1,5 @@
 /**
- * `POST /pks/hashquery` (spec/recon.md §6.6): body `int count; count × (int 16; 16-byte MD5)`,
+ * `POST /pks/hashquery` (docs/hkp.md §7): body `int count; count × (int 16; 16-byte MD5)`,
  * big-endian; answer `int count; count × (int len; key bytes)` then CRLF, Content-type `pgp/keys`
  * (the bogus type SKS uses). Only found keys are included; hashes are de-duplicated.
  */

@@ -1,33 +1,28 @@
 /**
- * Strict parsing of a query string: `+` is a space, `%XX` must be valid hex, the decoded bytes
- * must be UTF-8 (a request with bad percent-encoding gets a 400 instead of a guess). Bounded:
- * at most 32 parameters; the HTTP server already bounds the whole request line.
+ * The query string of `/pks/lookup` (docs/hkp.md §2), decoded strictly (urlencoded.ts) into the
+ * variables the operations use: `op` (default `index`, lower-cased), `options` (a comma list, of
+ * which `mr` and, for stats, `json` are used), `search` and `exact`. Other variables, such as
+ * `fingerprint=on`, are ignored.
  */
-import { HttpError } from './errors';
+import { parseUrlEncoded } from './urlencoded';
 
-const MAX_PARAMS = 32;
-
-export function parseQuery(qs: string): Map<string, string> {
-  const out = new Map<string, string>();
-  if (qs === '') return out;
-  const parts = qs.split('&');
-  if (parts.length > MAX_PARAMS) throw new HttpError(400, `more than ${MAX_PARAMS} query parameters`);
-  for (const part of parts) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const name = decode(eq < 0 ? part : part.slice(0, eq));
-    const value = eq < 0 ? '' : decode(part.slice(eq + 1));
-    if (!out.has(name)) out.set(name, value);
-  }
-  return out;
+export interface LookupQuery {
+  /** lower-cased; `index` when absent */
+  op: string;
+  /** `options=mr,nm` → {mr, nm}, lower-cased */
+  options: Set<string>;
+  /** `options` has `mr`: a machine-readable answer, never HTML */
+  mr: boolean;
+  /** the raw `search` variable (parsed by search-term.ts where an op needs it) */
+  search: string | undefined;
+  /** `exact=on` */
+  exact: boolean;
 }
 
-function decode(s: string): string {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
-  } catch {
-    throw new HttpError(400, 'bad percent-encoding in the query string');
-  }
+export function parseLookupQuery(qs: string): LookupQuery {
+  const q = parseUrlEncoded(qs);
+  const options = parseOptions(q.get('options'));
+  return { op: (q.get('op') ?? 'index').toLowerCase(), options, mr: options.has('mr'), search: q.get('search'), exact: isOn(q.get('exact')) };
 }
 
 /** `options=mr,nm` → set of lower-cased options. */
@@ -35,7 +30,7 @@ export function parseOptions(value: string | undefined): Set<string> {
   return new Set((value ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
 }
 
-/** `on`/`true`/`1` (any case) is true. */
+/** `on`/`true`/`1`/`yes` (any case) is true. */
 export function isOn(value: string | undefined): boolean {
   return value !== undefined && /^(on|true|1|yes)$/i.test(value);
 }

@@ -1,7 +1,7 @@
 /**
- * Prometheus metrics on `/metrics` (prom-client), in a registry of the server's own so several
- * servers in one process (tests) do not collide: HTTP, keys submitted, and recon sessions (the
- * process that serves /metrics counts its recon node's sessions too).
+ * Prometheus metrics on `/metrics` (prom-client, docs/hkp.md §11), in a registry of the server's
+ * own so several servers in one process (tests) do not collide: HTTP, keys submitted, and recon
+ * sessions (the process that serves /metrics counts its recon node's sessions too).
  */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
@@ -14,36 +14,22 @@ export class HkpMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers: [this.registry],
   });
-  readonly keys = new Counter({
-    name: 'dkeyserv_keys_total',
-    help: 'Keys submitted over HKP, by outcome (new, updated, unchanged, rejected)',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly rateLimited = new Counter({
-    name: 'dkeyserv_http_rate_limited_total',
-    help: 'Requests refused with 429',
-    registers: [this.registry],
-  });
+  readonly keys = this.counter('dkeyserv_keys_total', 'Keys submitted over HKP, by outcome (new, updated, unchanged, rejected)', ['outcome']);
+  readonly rateLimited = this.counter('dkeyserv_http_rate_limited_total', 'Requests refused with 429');
 
-  readonly reconSessions = new Counter({
-    name: 'dkeyserv_recon_sessions_total',
-    help: 'Recon sessions by direction (in: a peer connected, out: we gossiped) and result',
-    labelNames: ['direction', 'result'] as const,
-    registers: [this.registry],
-  });
-  readonly reconRecovered = new Counter({
-    name: 'dkeyserv_recon_keys_recovered_total',
-    help: 'Keys fetched by hashquery after recon sessions',
-    registers: [this.registry],
-  });
-  readonly reconNotConverging = new Counter({
-    name: 'dkeyserv_recon_keys_not_converging_total',
-    help: 'Key versions fetched that did not bring the asked hash into the policy tree (not fetched from that peer again for an hour)',
-    registers: [this.registry],
-  });
+  readonly reconSessions = this.counter('dkeyserv_recon_sessions_total', 'Recon sessions by direction (in: a peer connected, out: we gossiped) and result', ['direction', 'result']);
+  readonly reconRecovered = this.counter('dkeyserv_recon_keys_recovered_total', 'Keys fetched by hashquery after recon sessions');
+  readonly reconNotConverging = this.counter(
+    'dkeyserv_recon_keys_not_converging_total',
+    'Key versions fetched that did not bring the asked hash into the policy tree (not fetched from that peer again for an hour)',
+  );
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A counter in this registry, with these labels. */
+  private counter<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter<L>({ name, help, labelNames, registers: [this.registry] });
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Machine-readable index, `op=index&options=mr` (spec/landscape.md §1.5, GnuPG doc/KEYSERVER):
+ * Machine-readable index, `op=index&options=mr` (docs/hkp.md §4, GnuPG doc/KEYSERVER):
  * `info:1:N`, then per key `pub:<FPR upper>:<algo>:<bits>:<created>:<expires>:<flags>` and one
  * `uid:<escaped>:<created>:<expires>:<flags>` per served UID. Flags `r` revoked, `e` expired.
  * UIDs escape `%`, `:`, control characters and every non-ASCII byte as %XX.

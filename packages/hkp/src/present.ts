@@ -4,7 +4,7 @@
  * direct signatures, the UIDs/User Attributes and subkeys the owner signed — a valid
  * certification or binding, or a valid self-revocation, so clients learn of revocations — each
  * with all its signatures. A key with no such UID is not served at all
- * (gpg rejects keys without a User ID, spec/landscape.md §1.11).
+ * (gpg rejects keys without a User ID, docs/hkp.md §5, §9).
  */
 import { KeyRecord, KeyStore } from '@dkeyserv/db';
 import { flattenKey, hasServedUserId, joinPackets, ownerSigned, PublicKey } from '@dkeyserv/pgp';

@@ -1,5 +1,5 @@
 /**
- * The `search` variable of /pks/lookup (spec/landscape.md §1.4): `0x` + 8/16/40/64 hex digits
+ * The `search` variable of /pks/lookup (docs/hkp.md §3): `0x` + 8/16/40/64 hex digits
  * (32-bit key ID, 64-bit key ID, v4 or v6 fingerprint; primary keys and subkeys), bare 16/40/64 hex
  * (what Hagrid and Hockeypuck accept), an e-mail address (exact, with or without `<>`), or words
  * that must all appear in one key's UIDs.

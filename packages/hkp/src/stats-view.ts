@@ -1,7 +1,7 @@
 /**
  * Server statistics: the JSON of `op=stats&options=mr` with Hockeypuck's field names plus
- * `numkeys` and `Total` (so network crawlers such as walk_sks list the server, spec/landscape.md
- * §2.1), and the numbers the HTML stats page shows. Counts come from the change log, cached.
+ * `numkeys` and `Total` (so network crawlers such as walk_sks list the server, docs/hkp.md §11),
+ * and the numbers the HTML stats page shows. Counts come from the change log, cached.
  */
 import { KeyStore } from '@dkeyserv/db';
 import { RECON_POLICIES } from '@dkeyserv/pgp';
@@ -23,7 +23,7 @@ export interface Bucket {
   Removed: number;
 }
 
-/** A recon partner's status (Hockeypuck's `peers[]` fields, spec/landscape.md §2.1). */
+/** A recon partner's status (Hockeypuck's `peers[]` fields, docs/hkp.md §11). */
 export interface PeerView {
   name: string;
   reconAddr: string;
@@ -45,7 +45,7 @@ export interface PeerView {
   filters?: string;
 }
 
-/** One version of a key and who attested it (DESIGN.md §6). */
+/** One version of a key and who attested it (docs/quorum.md §8). */
 export interface QuorumVersionView {
   /** SKS key hash, lower-case hex */
   keyHash: string;

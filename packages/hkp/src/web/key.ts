@@ -38,7 +38,7 @@ ${armored ? `<h2>Armored key</h2>\n<pre class="armor" aria-label="armored key">$
   );
 }
 
-/** Who vouched for the served version, and the versions still waiting (DESIGN.md §6). */
+/** Who vouched for the served version, and the versions still waiting (docs/quorum.md §10). */
 function quorumSection(fpr: string, q: QuorumKeyView): string {
   const version = (v: QuorumVersionView) =>
     `<code class="hash">${v.keyHash}</code>: ${v.members.length} of ${q.n} (${v.members.map((m, i) => `${escapeHtml(m)} at ${minute(v.attested[i])}`).join(', ') || 'none'})`;

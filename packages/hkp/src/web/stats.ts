@@ -32,7 +32,7 @@ ${histogram('Keys per day, last 7 days', stats.daily)}
   );
 }
 
-/** The peer set, the keys waiting for their quorum, and misbehaviour seen (DESIGN.md §6). */
+/** The peer set, the keys waiting for their quorum, and misbehaviour seen (docs/quorum.md §10). */
 function quorumSection(q: QuorumStatsView): string {
   const members = q.policy.members.map((m) => `<li>${escapeHtml(m.name)} <code>${escapeHtml(m.id)}</code>${m.id === q.nodeId ? ' (this node)' : ''}</li>`).join('\n');
   const pending = q.pending.length

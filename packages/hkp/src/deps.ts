@@ -1,0 +1,55 @@
+/**
+ * What `createHkpApp` takes: its options (`DEFAULT_HKP_OPTIONS` plus the server's identity) and
+ * the services it runs on — the key store, a logger, optionally shared metrics, the recon
+ * partners' status and the quorum hooks.
+ */
+import { KeyRecord, KeyStore, Logger } from '@dkeyserv/db';
+import { HkpMetrics } from './metrics-registry';
+import { DEFAULT_RATE_LIMITS, RateLimitOptions } from './ratelimit';
+import { PeerView, QuorumKeyView, QuorumStatsView, ServerIdentity } from './stats-view';
+
+export interface HkpOptions {
+  /** largest request body (POST /pks/add, /pks/hashquery), bytes */
+  maxBodyBytes: number;
+  /** time allowed to receive a body, ms */
+  bodyTimeoutMs: number;
+  /** most keys one lookup returns */
+  maxResults: number;
+  rateLimit: RateLimitOptions;
+  identity: ServerIdentity;
+}
+
+export const DEFAULT_HKP_OPTIONS: Omit<HkpOptions, 'identity'> = {
+  maxBodyBytes: 5 * 1024 * 1024,
+  bodyTimeoutMs: 30_000,
+  maxResults: 500,
+  rateLimit: DEFAULT_RATE_LIMITS,
+};
+
+export interface HkpDeps {
+  store: KeyStore;
+  logger: Logger;
+  options: HkpOptions;
+  /** shared with the process's recon node when given; else the app makes its own */
+  metrics?: HkpMetrics;
+  /** recon partners' status, shown in stats */
+  peers?: () => PeerView[];
+  /** quorum mode (docs/quorum.md §10): serve accepted versions, proofs and attestations */
+  quorum?: QuorumServing;
+}
+
+/** What HKP needs of the quorum (implemented by @dkeyserv/quorum, wired by the cli). */
+export interface QuorumServing {
+  /** what to serve of a stored key: its accepted version, or undefined while none is */
+  served(record: KeyRecord): KeyRecord | undefined;
+  /** changes whenever `served` may answer differently with the same store (response cache) */
+  seq(): number;
+  /** `op=x-quorum`: the proof (JSON) of a key's accepted version, or undefined */
+  proof(fpr: Buffer): object | undefined;
+  /** `POST /pks/x-attestations`: the stored attestations (wire form) with these ids */
+  attestations(ids: Buffer[]): Buffer[];
+  /** the key page's quorum section */
+  keyStatus(record: KeyRecord): QuorumKeyView;
+  /** the stats page's quorum section */
+  stats(): QuorumStatsView;
+}

@@ -1,0 +1,91 @@
+/**
+ * The middleware around the route table (routes/table.ts), outermost first as app.ts uses it:
+ * request metrics, error answers, CORS, the rate limit, and OPTIONS preflights. Every error is a
+ * status and one line (docs/hkp.md §8): text/plain, or an HTML error page where the route said a
+ * person asked for a page (`ctx.state.html`); never HTML for `options=mr`, never a 502.
+ */
+import Koa from 'koa';
+import { Logger } from '@dkeyserv/db';
+import { HttpError } from './errors';
+import { HkpMetrics } from './metrics-registry';
+import { RateLimiter } from './ratelimit';
+import { lingerOnClose } from './server';
+import * as web from './web';
+
+/** `dkeyserv_http_request_duration_seconds{route,status}` of every request, errors included. */
+export function requestMetrics(metrics: HkpMetrics): Koa.Middleware {
+  return async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    const route = routeName(ctx.path);
+    try {
+      await next();
+    } finally {
+      metrics.requestDuration.observe({ route, status: String(ctx.status) }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  };
+}
+
+/** The metrics label of a path: the path itself for /pks/ and the pages, `/key`, or `other`. */
+function routeName(path: string): string {
+  if (path.startsWith('/pks/')) return path;
+  if (path.startsWith('/key/')) return '/key';
+  return ['/', '/upload', '/metrics', '/assets/style.css'].includes(path) ? path : 'other';
+}
+
+/** Turns what the rest throws into a status and a one-line reason; anything but HttpError is a logged 500. */
+export function errorAnswers(logger: Logger, page: web.PageContext): Koa.Middleware {
+  return async (ctx, next) => {
+    ctx.state.html = false;
+    try {
+      await next();
+      if (ctx.body === undefined && ctx.status === 404) throw new HttpError(404, `no such page: ${ctx.path}`);
+    } catch (e) {
+      const err = e instanceof HttpError ? e : internal(e, logger, ctx.path);
+      ctx.status = err.status;
+      for (const [k, v] of Object.entries(err.headers)) ctx.set(k, v);
+      if (err.headers.Connection === 'close') lingerOnClose(ctx.req.socket);
+      if (ctx.state.html) {
+        ctx.type = 'text/html; charset=utf-8';
+        ctx.body = web.renderErrorPage(page, err.status, err.message);
+      } else {
+        ctx.type = 'text/plain; charset=utf-8';
+        ctx.body = err.message + '\n';
+      }
+    }
+  };
+}
+
+function internal(e: unknown, logger: Logger, path: string): HttpError {
+  logger.error('request failed', { path, error: (e as Error).stack ?? String(e) });
+  return new HttpError(500, 'internal error; the server log has the details');
+}
+
+/** Every answer, errors included, may be read by any origin. */
+export function cors(): Koa.Middleware {
+  return (ctx, next) => {
+    ctx.set('Access-Control-Allow-Origin', '*');
+    return next();
+  };
+}
+
+/** Per-IP budgets (ratelimit.ts); `POST /pks/add` also counts against the upload budget. */
+export function rateLimit(limiter: RateLimiter, metrics: HkpMetrics): Koa.Middleware {
+  return async (ctx, next) => {
+    await limiter.check(ctx.ip, ctx.path === '/pks/add' && ctx.method === 'POST').catch((e) => {
+      metrics.rateLimited.inc();
+      throw e;
+    });
+    await next();
+  };
+}
+
+/** `OPTIONS` on any path: 204 with `Allow` and the CORS method and header lists. */
+export function preflight(): Koa.Middleware {
+  return (ctx, next) => {
+    if (ctx.method !== 'OPTIONS') return next();
+    ctx.set('Allow', 'GET, HEAD, POST, OPTIONS');
+    ctx.set('Access-Control-Allow-Methods', 'GET, HEAD, POST, OPTIONS');
+    ctx.set('Access-Control-Allow-Headers', 'Content-Type');
+    ctx.status = 204;
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * `GET /pks/lookup?op=get` (docs/hkp.md §4): every matching key in its served form (§5) as one
+ * armored block, with or without `options=mr` (never HTML). Keys of version 5 and up are never
+ * served by this legacy call. Nothing servable: 404. Cached until the store changes.
+ */
+import { HttpError } from '../errors';
+import { OpHandler } from './handler';
+import { findRecords } from './find-keys';
+import { armoredKeys, sendCachedLookup } from './respond';
+
+export const getOp: OpHandler = (ctx, env, q) =>
+  sendCachedLookup(ctx, env, 'get', q, () => {
+    const records = findRecords(env, q.search, q.exact);
+    const keys = records.filter((r) => r.version < 5).map(env.present).filter((b): b is Buffer => b !== undefined);
+    if (keys.length === 0) throw new HttpError(404, `no key found for ${JSON.stringify(q.search)}`);
+    return armoredKeys(keys, records.length === 1 ? Buffer.from(records[0].fpr).toString('hex').toUpperCase() : 'gpgkey');
+  });
