@@ -1,17 +1,22 @@
 /**
  * Run the dkeyserv CLI (`node packages/cli/dist/main.js`, built by `npm run build`, which
- * `npm test` runs first) as a child process, the way users and interop tests see it.
+ * `npm test` runs first) as a child process, the way users and interop tests see it. Every test
+ * that runs the CLI goes through here: `run` (async), `runSync` (with standard input), and
+ * `spawnDkeyserv` for a long-running child (a server, or a process to kill).
  *
  * @example
  * ```ts
  * const data = tempDir('data');
  * await importKeys(data, ['/usr/share/keyrings/debian-role-keys.gpg']);
  * const hashes = await storedHashes(data); // lowercase hex, one per key
+ * const v = runSync(['verify-quorum', '--policy', policyFile], { input: proofJson }); // v.code, v.stdout
+ * const child = spawnDkeyserv(['serve', '--data', data, '--recon', 'none']);       // stdout/stderr piped
  * ```
  */
-import { spawn } from 'node:child_process';
+import { ChildProcessByStdio, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 /** DKEYSERV_CLI overrides the entry point (e.g. an installed build) */
@@ -44,18 +49,28 @@ export function dkeyserv(command: string, data: string, args: readonly string[] 
   return run([command, '--data', data, ...args], opts);
 }
 
+function checkBuilt(): void {
+  if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} does not exist: run 'npm run build' first (npm test does)`);
+}
+
+/**
+ * Start `dkeyserv ...argv` in the repository root and return the child at once (standard input
+ * closed, stdout and stderr piped: read or drain them). The caller stops it.
+ */
+export function spawnDkeyserv(argv: readonly string[], opts: Pick<CliOptions, 'env'> = {}): ChildProcessByStdio<null, Readable, Readable> {
+  checkBuilt();
+  return spawn(process.execPath, [CLI_MAIN, ...argv], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: opts.env ?? process.env,
+  });
+}
+
 /** `dkeyserv ...argv` without an implied --data. */
 export function run(argv: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
-  if (!existsSync(CLI_MAIN)) {
-    return Promise.reject(new Error(`${CLI_MAIN} does not exist: run 'npm run build' first (npm test does)`));
-  }
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [CLI_MAIN, ...argv], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: opts.env ?? process.env,
-    });
+    const child = spawnDkeyserv(argv, opts);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -76,6 +91,23 @@ export function run(argv: readonly string[], opts: CliOptions = {}): Promise<Cli
       });
     });
   });
+}
+
+/** `dkeyserv ...argv`, synchronously, with `input` on its standard input (none: empty). */
+export function runSync(argv: readonly string[], opts: CliOptions & { input?: Buffer | string } = {}): CliResult {
+  checkBuilt();
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [CLI_MAIN, ...argv], {
+    cwd: REPO_ROOT,
+    input: opts.input,
+    env: opts.env ?? process.env,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: opts.timeoutMs ?? 300_000,
+    killSignal: 'SIGKILL',
+  });
+  if (r.error && !r.signal) throw r.error;
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
 function failure(what: string, r: CliResult): string {

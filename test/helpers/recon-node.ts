@@ -29,12 +29,12 @@
  */
 import { killOnExit, startWatchdog } from './watchdog';
 import { httpGet } from './server';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { isKeyringError, splitKeyring } from '@dkeyserv/pgp';
-import { CLI_MAIN, fsck, importKeys, REPO_ROOT, storedHashes, type CliResult } from './dkeyserv';
+import { fsck, importKeys, spawnDkeyserv, storedHashes, type CliResult } from './dkeyserv';
 
 export interface ReconNodeOptions {
   /** a label for messages (default node-RECONPORT) */
@@ -347,7 +347,7 @@ export async function startReconNode(opts: ReconNodeOptions): Promise<ReconNode>
       return [opts.hkpPort ?? fresh.shift()!, opts.reconPort ?? fresh.shift()!];
     })();
     const label = opts.label ?? `node-${reconPort}`;
-    const args = [CLI_MAIN, 'serve', '--data', data, '--hkp', `127.0.0.1:${hkpPort}`, '--recon', `127.0.0.1:${reconPort}`, '--gossip-interval', String(opts.gossipInterval)];
+    const args = ['serve', '--data', data, '--hkp', `127.0.0.1:${hkpPort}`, '--recon', `127.0.0.1:${reconPort}`, '--gossip-interval', String(opts.gossipInterval)];
     for (const p of opts.peers ?? []) args.push('--peer', typeof p === 'number' ? `127.0.0.1:${p}` : p);
     args.push(...policyArgs);
     if (opts.rateLimit || opts.messageTimeout !== undefined || opts.extraConfig) {
@@ -355,7 +355,7 @@ export async function startReconNode(opts: ReconNodeOptions): Promise<ReconNode>
       writeFileSync(config, tomlConfig(opts));
       args.push('--config', config);
     }
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+    const child = spawnDkeyserv(args, { env: { ...process.env, ...opts.env } });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);

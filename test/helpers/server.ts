@@ -23,11 +23,11 @@
  * SIGKILL.  Only loopback is ever used.
  */
 import { killOnExit, startWatchdog } from './watchdog';
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { CLI_MAIN, importKeys, REPO_ROOT } from './dkeyserv';
+import { importKeys, spawnDkeyserv } from './dkeyserv';
 
 export interface ServerOptions {
   /** an existing data dir to serve (not deleted on stop); else a fresh one in the temp dir */
@@ -174,7 +174,6 @@ function tomlConfig(opts: ServerOptions): string {
 
 /** Start `dkeyserv serve` on a free 127.0.0.1 port and wait until /pks/health answers. */
 export async function startServer(opts: ServerOptions = {}): Promise<RunningDkeyserv> {
-  if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} does not exist: run 'npm run build' first (npm test does)`);
   const dir = mkdtempSync('/tmp/dks-srv-');
   writeFileSync(path.join(dir, '.dks-remove'), ''); // the watchdog may delete this dir
   let srv: ServerImpl | undefined;
@@ -185,11 +184,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningDkey
     writeFileSync(config, tomlConfig(opts));
     // --recon none: these are HKP tests, and a fixed recon port (default 127.0.0.1:11370) would
     // collide between parallel jest workers
-    const child = spawn(process.execPath, [CLI_MAIN, 'serve', '--data', data, '--config', config, '--hkp', '127.0.0.1:0', '--recon', 'none'], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...opts.env },
-    });
+    const child = spawnDkeyserv(['serve', '--data', data, '--config', config, '--hkp', '127.0.0.1:0', '--recon', 'none'], { env: { ...process.env, ...opts.env } });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);

@@ -1,5 +1,5 @@
 /**
- * The configuration file (DESIGN.md §4): one TOML file, every key optional, CLI flags override
+ * The configuration file (docs/operations.md §3): one TOML file, every key optional, CLI flags override
  * it. Unknown keys are errors (a typo must not silently fall back to a default).
  *
  *   data = "./data"            hostname = "keys.example.org"   nodename = "dkeyserv"   contact = ""
@@ -54,7 +54,7 @@ export interface Config {
     messageTimeout: number;
     sessionTimeout: number;
   };
-  /** the quorum peer set; quorum mode is on when the config names one (DESIGN.md §6) */
+  /** the quorum peer set; quorum mode is on when the config names one (docs/quorum.md §2) */
   quorum?: QuorumPolicy;
 }
 

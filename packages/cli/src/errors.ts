@@ -1,4 +1,4 @@
-/** Errors a user can cause: printed as one line, never a stack trace (DESIGN.md §3). */
+/** Errors a user can cause: printed as one line, never a stack trace (docs/operations.md §2). */
 export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) {
     super(message);

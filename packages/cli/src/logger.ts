@@ -1,5 +1,5 @@
 /**
- * winston loggers, one per component; JSON lines when stderr is not a terminal (DESIGN.md §3).
+ * winston loggers, one per component; JSON lines when stderr is not a terminal (docs/operations.md §10).
  * winston is loaded on the first log line, so short commands do not pay for it at startup.
  */
 import type { Logger as WinstonLogger } from 'winston';

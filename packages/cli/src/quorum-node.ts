@@ -1,7 +1,8 @@
 /**
- * Quorum mode wired together (DESIGN.md §6): the attestation store with its recon tree over
- * attestation ids, the archive of versions the quorum may serve, the attestor hook, the extra
- * recon set members reconcile with each other, and what HKP serves.
+ * Quorum mode wired together (docs/quorum.md §7, docs/architecture.md §4): the attestation store
+ * with its recon tree over attestation ids, the archive of versions the quorum may serve, the
+ * attestor hook, the extra recon set members reconcile with each other, and what HKP serves
+ * (docs/quorum.md §10). `dkeyserv fsck` checks the attestation tree (`commands/fsck.ts`).
  */
 import type { KeyRecord, KeyStore } from '@dkeyserv/db';
 import type { QuorumServing, QuorumStatsView, QuorumVersionView } from '@dkeyserv/hkp';
@@ -40,26 +41,6 @@ export function openQuorum(store: KeyStore, dataDir: string, policy: QuorumPolic
   store.addHooks(versions.hooks());
   attachAttestor(store, attestations, identity, policy);
   return { policy, identity, attestations, versions, tree };
-}
-
-/**
- * fsck for quorum mode: the attestation tree's invariants hold and its elements are exactly the
- * ids of the current policy's attestation set. Works on a read-only store (nothing is written).
- */
-export function checkAttestationTree(store: KeyStore, policy: QuorumPolicy): string[] {
-  const db = store.openDatabase('attest-ptree');
-  if (!db || !store.openDatabase('attest')) return []; // quorum mode never ran on this store
-  const attestations = AttestationStore.open(store, policy);
-  const expected = new Set([...attestations.ids()].map((id) => id.toString('hex')));
-  const stray: string[] = [];
-  let elements = 0;
-  const problems = new PrefixTree(db).check((id) => {
-    elements++;
-    if (!expected.has(id.toString('hex')) && stray.length < 100) stray.push(`element ${id.toString('hex')} is in the attestation tree but no attestation of policy ${policy.name} v${policy.version} has that id`);
-  });
-  problems.push(...stray);
-  if (elements !== expected.size) problems.push(`attestation tree holds ${elements} elements, the attestation set ${expected.size}`);
-  return problems;
 }
 
 /** The attestation set as recon's extra set: reconciled only with members of the same policy. */

@@ -24,10 +24,16 @@ export interface OpenStore {
  * `policies`: those configured; a new store keeps them (default: DEFAULT_POLICIES), an existing one
  * must keep exactly those (unset: whatever it keeps).
  */
-export function openStore(
-  dataDir: string,
-  opts: { readOnly?: boolean; mustExist?: boolean; bulkLoad?: boolean; limits?: KeyLimits; quorum?: QuorumPolicy; policies?: readonly ReconPolicyName[] } = {},
-): OpenStore {
+export interface OpenOptions {
+  readOnly?: boolean;
+  mustExist?: boolean;
+  bulkLoad?: boolean;
+  limits?: KeyLimits;
+  quorum?: QuorumPolicy;
+  policies?: readonly ReconPolicyName[];
+}
+
+export function openStore(dataDir: string, opts: OpenOptions = {}): OpenStore {
   const path = join(dataDir, 'db');
   if ((opts.mustExist || opts.readOnly) && !existsSync(join(path, 'data.mdb'))) {
     throw new CliError(`${dataDir}: no key store here (run 'dkeyserv import --data ${dataDir} FILE' first)`);
@@ -46,5 +52,15 @@ export function openStore(
   } catch (e) {
     if (e instanceof StoreOpenError || e instanceof QuorumError) throw new CliError(e.message);
     throw e;
+  }
+}
+
+/** Open the store, run `fn` on it, and close the store however `fn` ends. */
+export async function withStore<T>(dataDir: string, opts: OpenOptions, fn: (open: OpenStore) => T | Promise<T>): Promise<T> {
+  const open = openStore(dataDir, opts);
+  try {
+    return await fn(open);
+  } finally {
+    await open.store.close();
   }
 }

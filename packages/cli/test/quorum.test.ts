@@ -11,7 +11,7 @@ import { isKeyringError, splitKeyring, splitPackets } from '@dkeyserv/pgp';
 import { AttestationStore, keyVersionDigests, makeProof, NodeIdentity, policyDocument, proofToJson, QuorumPolicy, signStatement } from '@dkeyserv/quorum';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dks, dksAsync } from './run';
+import { runSync, spawnDkeyserv } from '../../../test/helpers/dkeyserv';
 
 describe('dkeyserv node-id and verify-quorum', () => {
   let dir: string;
@@ -40,15 +40,15 @@ describe('dkeyserv node-id and verify-quorum', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const verify = (doc: unknown, policyFile = 'policy.toml') => dks(['verify-quorum', '--policy', join(dir, policyFile)], { input: Buffer.from(JSON.stringify(doc)) });
+  const verify = (doc: unknown, policyFile = 'policy.toml') => runSync(['verify-quorum', '--policy', join(dir, policyFile)], { input: Buffer.from(JSON.stringify(doc)) });
 
   test('node-id creates the key once (0600) and prints the same id every time', () => {
     const data = join(dir, 'node');
-    const a = dks(['node-id', '--data', data]);
+    const a = runSync(['node-id', '--data', data]);
     expect(a.code).toBe(0);
     expect(a.stdout.trim()).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     expect(statSync(join(data, 'node-key.pem')).mode & 0o777).toBe(0o600);
-    expect(dks(['node-id', '--data', data]).stdout).toBe(a.stdout);
+    expect(runSync(['node-id', '--data', data]).stdout).toBe(a.stdout);
   });
 
   test('a real proof is accepted and names the members who vouched', () => {
@@ -82,13 +82,13 @@ describe('dkeyserv node-id and verify-quorum', () => {
 
   test('quorum mode end to end: serve attests stored keys, answers op=x-quorum, verify-quorum accepts the proof', async () => {
     const data = join(dir, 'solo');
-    const id = dks(['node-id', '--data', data]).stdout.trim();
+    const id = runSync(['node-id', '--data', data]).stdout.trim();
     const policyText = `[quorum]\nname = "solo"\nversion = 1\n[[quorum.member]]\nname = "me"\nkey = "${id}"\n`;
     writeFileSync(join(dir, 'solo-policy.toml'), policyText);
     const cfg = join(dir, 'solo.toml');
     writeFileSync(cfg, `data = "${data}"\n[recon]\nlisten = "none"\n[hkp.rateLimit]\nrequests = 0\n${policyText}`);
     // keys imported before quorum mode: serve attests them at start
-    expect(dks(['import', '--data', data, '/usr/share/keyrings/debian-role-keys.gpg']).code).toBe(0);
+    expect(runSync(['import', '--data', data, '/usr/share/keyrings/debian-role-keys.gpg']).code).toBe(0);
     const port = await new Promise<number>((resolve) => {
       const s = createServer();
       s.listen(0, '127.0.0.1', () => {
@@ -96,7 +96,7 @@ describe('dkeyserv node-id and verify-quorum', () => {
         s.close(() => resolve(p));
       });
     });
-    const child = dksAsync(['serve', '--config', cfg, '--hkp', `127.0.0.1:${port}`]);
+    const child = spawnDkeyserv(['serve', '--config', cfg, '--hkp', `127.0.0.1:${port}`]);
     try {
       const fpr = Buffer.from(record.fpr).toString('hex').toUpperCase();
       let res: Response | undefined;
@@ -106,7 +106,7 @@ describe('dkeyserv node-id and verify-quorum', () => {
       }
       expect(res?.status).toBe(200);
       const proof = await res!.text();
-      const v = dks(['verify-quorum', '--policy', join(dir, 'solo-policy.toml')], { input: Buffer.from(proof) });
+      const v = runSync(['verify-quorum', '--policy', join(dir, 'solo-policy.toml')], { input: Buffer.from(proof) });
       expect(v.stdout).toMatch(/^valid: 1 of 1 members of solo v1 \(k = 1\) vouch for [0-9A-F]{40}: me$/m);
       expect(v.code).toBe(0);
       const missing = await fetch(`http://127.0.0.1:${port}/pks/lookup?op=x-quorum&search=0x${'0'.repeat(40)}`);
@@ -118,10 +118,10 @@ describe('dkeyserv node-id and verify-quorum', () => {
   });
 
   test('input errors are one line with exit 1', () => {
-    const r = dks(['verify-quorum', '--policy', join(dir, 'policy.toml')], { input: Buffer.from('not json') });
+    const r = runSync(['verify-quorum', '--policy', join(dir, 'policy.toml')], { input: Buffer.from('not json') });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(dks(['verify-quorum', '--policy', join(dir, 'missing.toml')], { input: Buffer.from('{}') }).stderr).toMatch(/policy .*missing\.toml/);
-    expect(dks(['verify-quorum']).code).toBe(2);
+    expect(runSync(['verify-quorum', '--policy', join(dir, 'missing.toml')], { input: Buffer.from('{}') }).stderr).toMatch(/policy .*missing\.toml/);
+    expect(runSync(['verify-quorum']).code).toBe(2);
   });
 });

@@ -6,7 +6,7 @@ import { createServer, Server } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dks, dksAsync } from './run';
+import { runSync, spawnDkeyserv } from '../../../test/helpers/dkeyserv';
 
 function freePort(): Promise<{ port: number; server: Server }> {
   return new Promise((resolve) => {
@@ -19,7 +19,7 @@ describe('dkeyserv serve', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'dks-serve-'));
-    expect(dks(['import', '--data', join(dir, 'data'), '/usr/share/keyrings/debian-role-keys.gpg']).code).toBe(0);
+    expect(runSync(['import', '--data', join(dir, 'data'), '/usr/share/keyrings/debian-role-keys.gpg']).code).toBe(0);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -28,7 +28,7 @@ describe('dkeyserv serve', () => {
     server.close();
     const cfg = join(dir, 'ok.toml');
     writeFileSync(cfg, `data = "${join(dir, 'data')}"\nnodename = "from-config"\n[hkp]\nlisten = "127.0.0.1:1"\n[hkp.rateLimit]\nrequests = 1000\n`);
-    const child = dksAsync(['serve', '--config', cfg, '--hkp', `127.0.0.1:${port}`, '--recon', 'none']);
+    const child = spawnDkeyserv(['serve', '--config', cfg, '--hkp', `127.0.0.1:${port}`, '--recon', 'none']);
     try {
       let stats: { nodename: string; total: number } | undefined;
       for (let i = 0; i < 100 && !stats; i++) {
@@ -49,16 +49,16 @@ describe('dkeyserv serve', () => {
   test('[limits] in the config file bind import too', () => {
     const cfg = join(dir, 'limits.toml');
     writeFileSync(cfg, `data = "${join(dir, 'limited')}"\n[limits]\nmaxPackets = 10\n`);
-    const r = dks(['import', '--config', cfg, '/usr/share/keyrings/debian-role-keys.gpg']);
+    const r = runSync(['import', '--config', cfg, '/usr/share/keyrings/debian-role-keys.gpg']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/rejected: too-many-packets: [1-6]/);
-    expect(dks(['hashes', '--config', cfg]).stdout.trim().split('\n').filter(Boolean).length).toBeLessThan(6);
+    expect(runSync(['hashes', '--config', cfg]).stdout.trim().split('\n').filter(Boolean).length).toBeLessThan(6);
   });
 
   test('a port in use is one line and exit 1', async () => {
     const { port, server } = await freePort();
     try {
-      const r = dks(['serve', '--data', join(dir, 'data'), '--hkp', `127.0.0.1:${port}`, '--recon', 'none']);
+      const r = runSync(['serve', '--data', join(dir, 'data'), '--hkp', `127.0.0.1:${port}`, '--recon', 'none']);
       expect(r.code).toBe(1);
       expect(r.stderr.trim()).toBe(`dkeyserv: 127.0.0.1:${port} is already in use`);
     } finally {
@@ -71,7 +71,7 @@ describe('dkeyserv serve', () => {
     const hkp = await freePort();
     hkp.server.close();
     try {
-      const r = dks(['serve', '--data', join(dir, 'data'), '--hkp', `127.0.0.1:${hkp.port}`, '--recon', `127.0.0.1:${port}`]);
+      const r = runSync(['serve', '--data', join(dir, 'data'), '--hkp', `127.0.0.1:${hkp.port}`, '--recon', `127.0.0.1:${port}`]);
       expect(r.code).toBe(1);
       expect(r.stderr.trim()).toBe(`dkeyserv: 127.0.0.1:${port} is already in use`);
     } finally {
@@ -89,14 +89,14 @@ describe('dkeyserv serve', () => {
     for (const [text, reason] of cases) {
       const cfg = join(dir, 'bad.toml');
       writeFileSync(cfg, text);
-      const r = dks(['serve', '--config', cfg]);
+      const r = runSync(['serve', '--config', cfg]);
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(reason);
     }
-    expect(dks(['serve', '--config', join(dir, 'missing.toml')]).stderr).toMatch(/no such file/);
-    expect(dks(['serve', '--hkp', 'localhost']).code).toBe(1);
-    expect(dks(['serve', '--bogus']).code).toBe(2);
-    expect(dks(['serve', '--help']).stdout).toMatch(/--config <file>/);
+    expect(runSync(['serve', '--config', join(dir, 'missing.toml')]).stderr).toMatch(/no such file/);
+    expect(runSync(['serve', '--hkp', 'localhost']).code).toBe(1);
+    expect(runSync(['serve', '--bogus']).code).toBe(2);
+    expect(runSync(['serve', '--help']).stdout).toMatch(/--config <file>/);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `dkeyserv dump OUTDIR`: the SKS dump format (spec/sks-observed.md §5): files
+ * `dkeyserv dump OUTDIR`: the SKS dump format (docs/operations.md §8): files
  * `sks-dump-NNNN.pgp` of N concatenated binary keys each (every stored key, whole, in fingerprint
  * order: a dump also moves a store to other recon policies), and
  * `metadata-sks-dump.txt` with md5 sums. Each file is written under a temporary name and renamed.
@@ -8,7 +8,28 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { InvalidArgumentError } from 'commander';
 import { KeyStore } from '@dkeyserv/db';
+import { withStore } from '../store';
+import { configFrom, Register, storeCommand, StoreFlags } from './options';
+
+export const register: Register = (program) => {
+  storeCommand(program, 'dump', 'write the store as an SKS dump: OUTDIR/sks-dump-NNNN.pgp and metadata-sks-dump.txt')
+    .argument('<outdir>', 'output directory (created if missing)')
+    .option('-n, --keys-per-file <n>', 'keys per dump file', positiveInt, 15000)
+    .action(async (outdir: string, opts: StoreFlags & { keysPerFile: number }) => {
+      await withStore(configFrom(opts).data, { readOnly: true }, ({ store }) => {
+        const r = writeDump(store, outdir, opts.keysPerFile);
+        process.stdout.write(`dump: ${r.keys} keys in ${r.files.length} files in ${outdir}\n`);
+      });
+    });
+};
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 10_000_000) throw new InvalidArgumentError('expected a whole number from 1 to 10000000');
+  return n;
+}
 
 export interface DumpResult {
   files: string[];

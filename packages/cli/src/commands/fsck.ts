@@ -1,7 +1,64 @@
-/** `dkeyserv fsck`: report of the store's consistency, as lines of text. */
-import { FsckReport } from '@dkeyserv/db';
+/**
+ * `dkeyserv fsck`: every consistency check of a data directory in one place (docs/operations.md
+ * §9), on a store opened read-only:
+ *  - the key store itself (`fsck` of @dkeyserv/db: records, hashes, indexes);
+ *  - each kept recon policy's prefix tree against that policy's hashes (`checkPrefixTree` of
+ *    @dkeyserv/recon, docs/recon.md §5);
+ *  - with a `[quorum]` config, the attestation tree against the attestation set (docs/quorum.md §7).
+ * Prints one summary line and the problems; exit code 1 if there are any.
+ */
+import { fsck, FsckReport, KeyStore } from '@dkeyserv/db';
+import { ReconPolicyName } from '@dkeyserv/pgp';
+import { AttestationStore, QuorumPolicy } from '@dkeyserv/quorum';
+import { checkPrefixTree, PrefixTree } from '@dkeyserv/recon';
+import { withStore } from '../store';
+import { configFrom, Register, storeCommand, StoreFlags } from './options';
 
-export function formatFsck(r: FsckReport): string {
+export const register: Register = (program) => {
+  storeCommand(program, 'fsck', 'check that keys, hashes, indexes and the recon prefix tree agree; exit 1 if they do not').action(async (opts: StoreFlags) => {
+    const config = configFrom(opts);
+    await withStore(config.data, { readOnly: true }, ({ store, trees }) => {
+      const report = checkDataDirectory(store, trees, config.quorum);
+      process.stdout.write(formatFsck(report));
+      if (report.problemCount > 0) process.exitCode = 1;
+    });
+  });
+};
+
+/** The store's own report with the prefix-tree and attestation-tree problems added. */
+function checkDataDirectory(store: KeyStore, trees: Map<ReconPolicyName, PrefixTree>, quorum: QuorumPolicy | undefined): FsckReport {
+  const report = fsck(store);
+  for (const policy of store.policies) {
+    const tree = trees.get(policy);
+    const treeProblems = tree ? checkPrefixTree(store, tree, policy) : [`this store has no ${policy} prefix tree: run 'dkeyserv pbuild'`];
+    report.problems.push(...treeProblems.map((what) => ({ subject: `${policy} prefix tree`, what })));
+  }
+  if (quorum) report.problems.push(...checkAttestationTree(store, quorum).map((what) => ({ subject: 'attestation tree', what })));
+  report.problemCount = Math.max(report.problemCount, report.problems.length);
+  return report;
+}
+
+/**
+ * Quorum mode: the attestation tree's invariants hold and its elements are exactly the ids of the
+ * current policy's attestation set. Writes nothing (the store is read-only).
+ */
+function checkAttestationTree(store: KeyStore, policy: QuorumPolicy): string[] {
+  const db = store.openDatabase('attest-ptree');
+  if (!db || !store.openDatabase('attest')) return []; // quorum mode never ran on this store
+  const attestations = AttestationStore.open(store, policy);
+  const expected = new Set([...attestations.ids()].map((id) => id.toString('hex')));
+  const stray: string[] = [];
+  let elements = 0;
+  const problems = new PrefixTree(db).check((id) => {
+    elements++;
+    if (!expected.has(id.toString('hex')) && stray.length < 100) stray.push(`element ${id.toString('hex')} is in the attestation tree but no attestation of policy ${policy.name} v${policy.version} has that id`);
+  });
+  problems.push(...stray);
+  if (elements !== expected.size) problems.push(`attestation tree holds ${elements} elements, the attestation set ${expected.size}`);
+  return problems;
+}
+
+function formatFsck(r: FsckReport): string {
   const lines = [`fsck: ${r.keys} keys, ${r.hashes} hashes, ${r.indexEntries} index entries: ${r.problemCount === 0 ? 'consistent' : `${r.problemCount} problems`}`];
   for (const p of r.problems) lines.push(`  ${p.subject}: ${p.what}`);
   if (r.problemCount > r.problems.length) lines.push(`  … and ${r.problemCount - r.problems.length} more`);

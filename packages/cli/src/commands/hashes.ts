@@ -6,6 +6,23 @@
 import { KeyStore } from '@dkeyserv/db';
 import { ReconPolicyName } from '@dkeyserv/pgp';
 import { Writable } from 'node:stream';
+import { parsePolicyName } from '../config';
+import { CliError } from '../errors';
+import { withStore } from '../store';
+import { configFrom, Register, storeCommand } from './options';
+
+export const register: Register = (program) => {
+  storeCommand(program, 'hashes', "print every key hash of a recon policy (default: the store's first), lowercase hex, one per line; keys the policy holds no version of are named on stderr with the reason")
+    // one policy to print, not the repeatable store option: configFrom must not see it
+    .option('--policy <name>', 'the recon policy whose hashes to print')
+    .action(async (opts: { data?: string; config?: string; policy?: string }) => {
+      await withStore(configFrom({ data: opts.data, config: opts.config }).data, { readOnly: true }, async ({ store }) => {
+        const policy = opts.policy === undefined ? store.policies[0] : parsePolicyName(opts.policy, '--policy');
+        if (!store.policies.includes(policy)) throw new CliError(`this store does not keep recon policy ${policy} (it keeps ${store.policies.join(', ')})`);
+        await writeHashes(store, policy, process.stdout, process.stderr);
+      });
+    });
+};
 
 async function writeLines(out: Writable, lines: Iterable<string>): Promise<number> {
   let n = 0;

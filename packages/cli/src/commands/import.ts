@@ -1,12 +1,37 @@
 /**
  * `dkeyserv import FILE|DIR...`: SKS dump files, binary keyrings and armored files into the
- * store, through the one write path. Goes on past bad keys; a bad file gets one error line.
+ * store, through the one write path (docs/architecture.md §3, docs/operations.md §4). Goes on
+ * past bad keys; a bad file gets one error line and exit code 1.
  */
 import { availableParallelism } from 'node:os';
 import { IngestResult, KeyStore, PreparedKey, PreparePool, Rejection } from '@dkeyserv/db';
 import { isKeyringError, joinPackets, PgpError } from '@dkeyserv/pgp';
 import { CliError } from '../errors';
 import { InputFile, listInputs, readKeyFile } from '../input';
+import { withStore } from '../store';
+import { configFrom, policiesOption, Register, storeCommand, StoreFlags } from './options';
+
+export const register: Register = (program) => {
+  storeCommand(program, 'import', 'import SKS dump files (*.pgp), binary keyrings and armored key files, or directories of them')
+    .argument('<files...>', 'files or directories')
+    .addOption(policiesOption())
+    .option('--no-progress', 'no progress bar even on a terminal')
+    .action(async (files: string[], opts: StoreFlags & { progress: boolean }) => {
+      const config = configFrom(opts);
+      let failed = false;
+      await withStore(config.data, { bulkLoad: true, limits: config.limits, quorum: config.quorum, policies: config.recon.policies }, async ({ store }) => {
+        const summary = await importFiles(store, files, {
+          progress: opts.progress && Boolean(process.stderr.isTTY),
+          onError: (line) => {
+            failed = true;
+            process.stderr.write(`dkeyserv import: ${line}\n`);
+          },
+        });
+        process.stdout.write(formatSummary(summary));
+      });
+      if (failed) process.exitCode = 1;
+    });
+};
 
 export interface ImportSummary {
   files: number;

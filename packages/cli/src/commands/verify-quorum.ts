@@ -1,25 +1,33 @@
 /**
- * `dkeyserv node-id` (this node's attestation key, created on first use) and
- * `dkeyserv verify-quorum --policy FILE` (an offline check of a key and its quorum proof: no
- * client has to trust the server it asked, DESIGN.md §6).
+ * `dkeyserv verify-quorum --policy FILE [--key FILE]`: an offline check of a key and its quorum
+ * proof, so that no client has to trust the server it asked (docs/quorum.md §11).
  *
- * verify-quorum reads one JSON document on standard input: the proof fields of
- * `op=x-quorum` (policy, fingerprint, keyHash, packetsSha256, attestations) and `key`, the
- * key's stored packets in base64 — or the key comes from `--key FILE` (binary or armored).
+ * It reads one JSON document on standard input: the proof fields of `op=x-quorum` (policy,
+ * fingerprint, keyHash, packetsSha256, attestations) and `key`, the key's stored packets in
+ * base64 — or the key comes from `--key FILE` (binary or armored). Prints one verdict line;
+ * exit code 1 if the proof does not hold. It needs no data directory, so it takes no `--data`
+ * or `--config`, and its `--policy` is the peer-set file, not a recon policy.
  */
 import { readFileSync } from 'node:fs';
 import { dearmor, looksArmored } from '@dkeyserv/pgp';
-import { IdentityError, loadOrCreateIdentity, parsePolicy, parseProof, QuorumPolicy, verifyProof } from '@dkeyserv/quorum';
+import { parsePolicy, parseProof, QuorumPolicy, verifyProof } from '@dkeyserv/quorum';
 import { CliError } from '../errors';
+import { Register } from './options';
 
-export function nodeId(dataDir: string): string {
-  try {
-    return loadOrCreateIdentity(dataDir).idText;
-  } catch (e) {
-    if (e instanceof IdentityError) throw new CliError(e.message);
-    throw e;
-  }
-}
+export const register: Register = (program) => {
+  program
+    .command('verify-quorum')
+    .description('check a key and its quorum proof (JSON on standard input) offline against a policy file')
+    .requiredOption('--policy <file>', 'the peer-set policy ([quorum] and [[quorum.member]] tables)')
+    .option('--key <file>', "the key's packets (binary or armored), instead of the proof's base64 `key`")
+    .action(async (opts: { policy: string; key?: string }) => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      const verdict = verifyQuorum(opts.policy, Buffer.concat(chunks).toString('utf8'), opts.key);
+      process.stdout.write(verdict.line + '\n');
+      if (!verdict.ok) process.exitCode = 1;
+    });
+};
 
 function loadPolicy(file: string): QuorumPolicy {
   let text: string;
@@ -41,12 +49,12 @@ function keyFromFile(file: string): Buffer {
   return looksArmored(bytes) ? dearmor(bytes.toString('utf8'))[0]?.data ?? Buffer.alloc(0) : bytes;
 }
 
-export interface QuorumVerdict {
+interface QuorumVerdict {
   ok: boolean;
   line: string;
 }
 
-export function verifyQuorum(policyFile: string, input: string, keyFile?: string): QuorumVerdict {
+function verifyQuorum(policyFile: string, input: string, keyFile?: string): QuorumVerdict {
   const policy = loadPolicy(policyFile);
   let doc: Record<string, unknown>;
   try {
