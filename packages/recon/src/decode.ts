@@ -10,29 +10,7 @@ import { randomFillSync } from 'node:crypto';
 import * as Z from './field';
 import * as Poly from './poly';
 import type { Polynomial } from './poly';
-
-/** Why a decode failed. */
-export type DecodeFailure =
-  | 'degree-difference' // |d| > mbar (SKS: Interpolation_failure, mapped to Low_mbar)
-  | 'no-solution' // the linear system is inconsistent
-  | 'check-point' // the rational function misses the check point (§6.3 step 5)
-  | 'factor-check' // num or den does not split into distinct linear factors (step 6)
-  | 'root-finding'; // root finding gave up (bounded; should not happen after the factor check)
-
-/** A failed decode. */
-export class DecodeError extends Error {
-  constructor(readonly reason: DecodeFailure, message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-
-/**
- * The set difference is larger than the node's samples can carry ("low mbar"). Our responder
- * answers SyncFail (docs/recon.md §7). `reconcile` never returns a
- * wrong answer instead of throwing this.
- */
-export class LowMBarError extends DecodeError {}
+import { DecodeError, LowMBarError } from './errors';
 
 /** num/den, both monic and coprime. */
 export interface RationalFunction {

@@ -1,7 +1,7 @@
 import { MessageReader, encodeMessage } from '../src/messages/codec';
 import { checkConfig, configMessage, encodeConfigStatus, parseConfig } from '../src/messages/config';
 import type { ConfigEntry, ConfigMessage, ReconConfig } from '../src/messages/config';
-import { ReconProtocolError } from '../src/messages/wire';
+import { ReconProtocolError } from '../src/errors';
 import { HEX } from './vectors';
 
 const bytes = (h: string) => Buffer.from(h, 'hex');

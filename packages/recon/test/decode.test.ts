@@ -1,4 +1,5 @@
-import { DecodeError, LowMBarError, factorCheck, findRoots, interpolate, reconcile, solveRational } from '../src/decode';
+import { factorCheck, findRoots, interpolate, reconcile, solveRational } from '../src/decode';
+import { DecodeError, LowMBarError } from '../src/errors';
 import * as Z from '../src/field';
 import * as Poly from '../src/poly';
 import {

@@ -5,8 +5,8 @@ import type { ReconMessage } from '../src/messages/codec';
 import { DONE } from '../src/messages/done';
 import { FLUSH } from '../src/messages/flush';
 import { SYNC_FAIL } from '../src/messages/sync-fail';
-import { ReconProtocolError } from '../src/messages/wire';
-import type { ProtocolFailure } from '../src/messages/wire';
+import { ReconProtocolError } from '../src/errors';
+import type { ProtocolFailure } from '../src/errors';
 import { D, HEX, SV_A } from './vectors';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

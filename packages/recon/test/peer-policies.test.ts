@@ -1,5 +1,7 @@
 import { RECON_POLICIES } from '@dkeyserv/pgp';
-import { configMessage, peerSoftware, Unobtainable } from '../src/index';
+import { configMessage } from '../src/index';
+import { peerSoftware } from '../src/peer/software';
+import { Unobtainable } from '../src/peer/unobtainable';
 
 describe('what a peer runs, from its Config (peer/software.ts)', () => {
   const base = { version: '1.1.6', httpPort: 11371, bitQuantum: 2, mbar: 5 };

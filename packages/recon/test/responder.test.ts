@@ -19,7 +19,10 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyStore } from '@dkeyserv/db';
-import { Bitstring, FoundSet, PrefixTree, ReconConnection, runRequester, runResponder, DEFAULT_REQUESTER_OPTIONS, ZZp, type ReconMessage } from '../src/index';
+import { Bitstring, PrefixTree, ReconConnection, DEFAULT_REQUESTER_OPTIONS, ZZp, type ReconMessage } from '../src/index';
+import { FoundSet } from '../src/session/found';
+import { runRequester } from '../src/session/requester';
+import { runResponder } from '../src/session/responder';
 
 const md5 = (s: string) => createHash('md5').update(s).digest();
 const hex = (hs: Iterable<Buffer>) => [...hs].map((h) => h.toString('hex')).sort();

@@ -25,7 +25,8 @@ import { readReconRqstPoly, writeReconRqstPoly } from './recon-rqst-poly';
 import type { ReconRqstPoly } from './recon-rqst-poly';
 import { SYNC_FAIL } from './sync-fail';
 import type { SyncFail } from './sync-fail';
-import { DEFAULT_LIMITS, ReconProtocolError, WireReader, WireWriter } from './wire';
+import { ReconProtocolError } from '../errors';
+import { DEFAULT_LIMITS, WireReader, WireWriter } from './wire';
 import type { ReconLimits } from './wire';
 
 export type ReconMessage =

@@ -4,7 +4,8 @@
  * are text. After the exchange each side sends a bare status string (§4.1), see
  * `encodeConfigStatus` and `MessageReader.nextStatus`.
  */
-import { ReconProtocolError, WireWriter } from './wire';
+import { ReconProtocolError } from '../errors';
+import { WireWriter } from './wire';
 import type { WireReader } from './wire';
 
 /** One key/value pair as sent. Keys are byte strings mapped 1:1 to chars (latin1). */

@@ -6,13 +6,7 @@
  * `maxResponseBytes`.
  */
 import { request } from 'node:http';
-
-export class HashQueryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'HashQueryError';
-  }
-}
+import { HashQueryError } from '../errors';
 
 export interface HashQueryOptions {
   /** the peer's endpoint: `/pks/hashquery`, or another set's (dkeyserv's `/pks/x-attestations`) */

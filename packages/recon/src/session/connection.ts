@@ -7,13 +7,7 @@ import type { Socket } from 'node:net';
 import { ConfigStatus } from '../messages/config';
 import { encodeMessage, MessageReader, ReconMessage } from '../messages/codec';
 import { ReconLimits } from '../messages/wire';
-
-export class ReconSessionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReconSessionError';
-  }
-}
+import { ReconSessionError } from '../errors';
 
 export class ReconConnection {
   private readonly reader: MessageReader;

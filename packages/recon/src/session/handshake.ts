@@ -9,17 +9,8 @@
  * on anybody.
  */
 import { checkConfig, ConfigMessage, configMessage, encodeConfigStatus, parseConfig, PeerConfig, ReconConfig } from '../messages/config';
-import { ReconConnection, ReconSessionError } from './connection';
-
-export class ReconConfigError extends ReconSessionError {
-  /** the peer's Config, when it arrived (it says which filters the peer runs) */
-  readonly remote?: ConfigMessage;
-
-  constructor(message: string, remote?: ConfigMessage) {
-    super(message);
-    this.remote = remote;
-  }
-}
+import { ReconConfigError } from '../errors';
+import { ReconConnection } from './connection';
 
 export interface ConfigExchange {
   peer: PeerConfig;

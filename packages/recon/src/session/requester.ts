@@ -10,7 +10,8 @@ import { DONE } from '../messages/done';
 import { FLUSH } from '../messages/flush';
 import { ReconMessage } from '../messages/codec';
 import { ReconTree } from '../ptree/prefix-tree';
-import { ReconConnection, ReconSessionError } from './connection';
+import { ReconSessionError } from '../errors';
+import { ReconConnection } from './connection';
 import { FoundSet } from './found';
 
 export interface RequesterOptions {

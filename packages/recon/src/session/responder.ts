@@ -6,10 +6,11 @@
  * sub-prefix (`ReconTree.nodeAt`).
  */
 import { div, elementFromHash } from '../field';
-import { LowMBarError, reconcile } from '../decode';
+import { reconcile } from '../decode';
+import { LowMBarError, ReconSessionError } from '../errors';
 import { SYNC_FAIL } from '../messages/sync-fail';
 import { ReconTree } from '../ptree/prefix-tree';
-import { ReconConnection, ReconSessionError } from './connection';
+import { ReconConnection } from './connection';
 import { FoundSet } from './found';
 
 export interface ResponderOptions {
