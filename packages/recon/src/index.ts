@@ -7,7 +7,8 @@
  * - decoding a ReconRqstPoly: `reconcile` (docs/recon.md §8), which throws `LowMBarError` when the
  *   difference is larger than the samples carry;
  * - messages: the `ReconMessage` types, `encodeMessage`, the bounded incremental `MessageReader`,
- *   `DONE`/`FLUSH`, Config helpers (`configMessage`, `encodeConfigStatus`; docs/recon.md §3, §4);
+ *   `DONE`/`FLUSH`/`SYNC_FAIL`, Config helpers (`configMessage`, `encodeConfigStatus`;
+ *   docs/recon.md §3, §4);
  * - the prefix tree kept in the key store's transactions: `PrefixTree`, `SKS_PTREE_PARAMS`,
  *   `attachPrefixTrees`, `openPrefixTrees`, `rebuildPrefixTree`, `checkPrefixTree` (§5);
  * - a node: `ReconPeer` (sessions, gossip, recovery; §1, §12), `readMembership`, and for tools
@@ -56,6 +57,7 @@ export type { ReconRqstPoly } from './messages/recon-rqst-poly';
 export type { ReconRqstFull } from './messages/recon-rqst-full';
 export type { Elements } from './messages/elements';
 export type { FullElements } from './messages/full-elements';
+export { SYNC_FAIL } from './messages/sync-fail';
 export type { SyncFail } from './messages/sync-fail';
 export { DONE } from './messages/done';
 export type { Done } from './messages/done';
