@@ -9,9 +9,10 @@
  * const hashes = await storedHashes(data); // lowercase hex, one per key
  * ```
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 /** DKEYSERV_CLI overrides the entry point (e.g. an installed build) */
@@ -29,6 +30,8 @@ export interface CliResult {
 export interface CliOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** written to the child's stdin, which is then closed (default: no stdin) */
+  input?: Buffer;
 }
 
 /** A fresh short-named directory under /tmp (callers delete it). */
@@ -53,9 +56,10 @@ export function run(argv: readonly string[], opts: CliOptions = {}): Promise<Cli
     const t0 = process.hrtime.bigint();
     const child = spawn(process.execPath, [CLI_MAIN, ...argv], {
       cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       env: opts.env ?? process.env,
-    });
+    }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
+    if (opts.input) child.stdin?.end(opts.input);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

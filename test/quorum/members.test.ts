@@ -18,8 +18,7 @@ import { AttestationStore } from '@dkeyserv/quorum';
 import { PrefixTree } from '@dkeyserv/recon';
 import { checkAttestationTree } from '../../packages/cli/src/quorum-node';
 import { loadConfig } from '../../packages/cli/src/config';
-import { dkeyserv } from '../helpers/dkeyserv';
-import { dks } from '../../packages/cli/test/run';
+import { dkeyserv, run } from '../helpers/dkeyserv';
 
 jest.setTimeout(300_000);
 
@@ -106,7 +105,7 @@ describe('four quorum members (k = 3)', () => {
     const proof = JSON.parse(served.text) as { members: string[] };
     expect(proof.members).toEqual(['alpha', 'bravo', 'charlie']);
     // the proof a client downloads checks out offline against the policy file
-    const checked = dks(['verify-quorum', '--policy', path.join(net.dir, 'policy.toml')], { input: Buffer.from(served.text) });
+    const checked = await run(['verify-quorum', '--policy', path.join(net.dir, 'policy.toml')], { input: Buffer.from(served.text) });
     expect(checked.stdout).toMatch(new RegExp(`^valid: 3 of 4 members of test-quorum v1 \\(k = 3\\) vouch for ${fpr}: alpha, bravo, charlie$`, 'm'));
     expect(checked.code).toBe(0);
   });

@@ -11,7 +11,7 @@ import * as openpgp from 'openpgp';
 import { encodePacket, joinPackets, keyIdentity, Packet, parseKey, parseSignature, PublicKey, splitPackets, Tag, verifySelfSignatures } from '../src';
 import { keyHashPrefix } from '../src/fingerprint';
 import { isIssuedBy } from '../src/signature';
-import { GpgHome, PASSPHRASE } from './helpers/gpg';
+import { GpgHome, PASSPHRASE } from '../../../test/helpers/gpg';
 
 const ALL_VALID = { revoked: false, uids: [{ valid: true, revoked: false }], subkeys: [{ valid: true, revoked: false }], unsupported: 0 };
 

@@ -19,7 +19,7 @@ import { basename } from 'node:path';
 import { isKeyringError, keyIdentity, Packet, parseKey, parseSignature, peekSignatureType, PublicKey, splitKeyring, Tag, verifySelfSignatures } from '../src';
 import { isIssuedBy } from '../src/signature';
 import { verifySelfSignaturesAsync } from '../src/verify';
-import { GpgHome, GpgKey, gpgVersion, GpgSig, parseColons } from './helpers/gpg';
+import { GpgHome, GpgKey, gpgVersion, GpgSig, parseColons } from '../../../test/helpers/gpg';
 
 const KEYRINGS = ['debian-keyring.gpg', 'debian-maintainers.gpg', 'debian-nonupload.gpg', 'debian-role-keys.gpg'].map(
   (f) => `/usr/share/keyrings/${f}`,
