@@ -25,14 +25,11 @@
  * ```
  */
 export { DbError, StoreOpenError } from './errors';
-export { silentLogger } from './logger';
-export type { Logger } from './logger';
+export { silentLogger, type Logger } from './logger';
 export type { ChangeLogEntry, KeyRecord, StoredView } from './record';
 export type { IndexName } from './terms';
 export { KeyStore } from './store';
 export type { IngestResult, IngestStatus, KeyChange, KeyStoreContents, KeyStoreHooks, KeyStoreOptions, ViewChange } from './store';
-export { isRejection, prepareKey } from './prepare';
-export type { PreparedKey, PrepareOptions, Rejection } from './prepare';
+export { isRejection, prepareKey, type PreparedKey, type PrepareOptions, type Rejection } from './prepare';
 export { PreparePool } from './prepare-pool';
-export { fsck } from './fsck';
-export type { FsckProblem, FsckReport } from './fsck';
+export { fsck, type FsckProblem, type FsckReport } from './fsck';

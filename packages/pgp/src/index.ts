@@ -28,43 +28,24 @@
 export { PgpError, ArmorError, PacketError, KeyStructureError, LimitError } from './errors';
 
 // armor and packets
-export { armor, crc24, dearmor, looksArmored } from './armor';
-export type { ArmorBlock } from './armor';
-export { DEFAULT_PACKET_LIMITS, encodePacket, joinPackets, readPacket, samePacket, splitPackets, Tag } from './packet';
-export type { Packet, PacketLimits } from './packet';
-export { isKeyringError, splitKeyring } from './keyring';
-export type { KeyringEntry, KeyringError } from './keyring';
+export { armor, crc24, dearmor, looksArmored, type ArmorBlock } from './armor';
+export { DEFAULT_PACKET_LIMITS, encodePacket, joinPackets, readPacket, samePacket, splitPackets, Tag, type Packet, type PacketLimits } from './packet';
+export { isKeyringError, splitKeyring, type KeyringEntry, type KeyringError } from './keyring';
 
 // keys
-export { flattenKey, packetCount, parseKey } from './key';
-export type { KeyComponent, PublicKey } from './key';
-export { keyIdentity } from './fingerprint';
-export type { KeyIdentity } from './fingerprint';
-export { publicKeyInfo } from './keyinfo';
-export type { PublicKeyInfo } from './keyinfo';
+export { flattenKey, packetCount, parseKey, type KeyComponent, type PublicKey } from './key';
+export { keyIdentity, type KeyIdentity } from './fingerprint';
+export { publicKeyInfo, type PublicKeyInfo } from './keyinfo';
 export { uidEmail, uidText, uidWords } from './uid';
-export { parseSignature, peekSignatureType, SigType } from './signature';
-export type { Signature, SignatureMaterial } from './signature';
+export { parseSignature, peekSignatureType, SigType, type Signature, type SignatureMaterial } from './signature';
 
 // the stored form, the SKS key hash and the recon policies
-export { DEFAULT_KEY_LIMITS, normalizeKey } from './policies/sks';
-export type { KeyLimits } from './policies/sks';
+export { DEFAULT_KEY_LIMITS, normalizeKey, type KeyLimits } from './policies/sks';
 export { mergeKeys } from './merge';
 export { sksHashInput, sksKeyHash, sksPacketsHash } from './skshash';
-export {
-  DEFAULT_POLICIES,
-  isExcluded,
-  isReconPolicyName,
-  policyForFilters,
-  RECON_POLICIES,
-  RECON_POLICY_NAMES,
-  reconPolicy,
-  storedVersions,
-} from './policies';
+export { DEFAULT_POLICIES, isExcluded, isReconPolicyName, policyForFilters, RECON_POLICIES, RECON_POLICY_NAMES, reconPolicy, storedVersions } from './policies';
 export type { PolicyView, ReconPolicy, ReconPolicyName } from './policies';
 
 // self-signatures
-export { hasServedUserId, MAX_FAILED_CHECKS, ownerSigned, verifySelfSignatures } from './verify';
-export type { ComponentValidity, KeyValidity } from './verify';
-export { withSelfRevocations } from './revocations';
-export type { RevokedVersion } from './revocations';
+export { hasServedUserId, MAX_FAILED_CHECKS, ownerSigned, verifySelfSignatures, type ComponentValidity, type KeyValidity } from './verify';
+export { withSelfRevocations, type RevokedVersion } from './revocations';

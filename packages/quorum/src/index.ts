@@ -41,16 +41,11 @@
  */
 export { QuorumError, IdentityError, PolicyError, MalformedError } from './errors';
 export { NodeIdentity, loadOrCreateIdentity } from './identity';
-export { QuorumPolicy, parsePolicy, policyDocument, threshold } from './policy';
-export type { PolicyDefinition, PolicyMember } from './policy';
-export { keyVersionDigests, packetsSha256 } from './key-digest';
-export type { KeyVersionDigests } from './key-digest';
+export { QuorumPolicy, parsePolicy, policyDocument, threshold, type PolicyDefinition, type PolicyMember } from './policy';
+export { keyVersionDigests, packetsSha256, type KeyVersionDigests } from './key-digest';
 export { attestationId, decodeAttestation, decodeStatement, encodeAttestation, encodeStatement, signStatement, verifyAttestation } from './statement';
 export type { Attestation, DropReason, StatementFields, UnsignedStatement, Verification } from './statement';
-export { AttestationStore } from './store';
-export type { AddResult, AttestationSetListener, Evidence, KeyVersion } from './store';
+export { AttestationStore, type AddResult, type AttestationSetListener, type Evidence, type KeyVersion } from './store';
 export { attachAttestor, attestStored } from './attest-hook';
-export { makeProof, parseProof, proofToJson, verifyProof } from './proof';
-export type { ProofFailure, ProofVerdict, QuorumProof, QuorumProofJson } from './proof';
-export { AcceptedVersions } from './served';
-export type { QuorumKeyStatus } from './served';
+export { makeProof, parseProof, proofToJson, verifyProof, type ProofFailure, type ProofVerdict, type QuorumProof, type QuorumProofJson } from './proof';
+export { AcceptedVersions, type QuorumKeyStatus } from './served';

@@ -44,47 +44,34 @@ import * as ZZp from './field';
 
 export { ZZp };
 export { Bitstring } from './bitstring';
-export { reconcile } from './decode';
-export type { ReconcileResult } from './decode';
+export { reconcile, type ReconcileResult } from './decode';
 export { ReconError, ReconProtocolError, ReconSessionError, ReconConfigError, DecodeError, LowMBarError, HashQueryError } from './errors';
 export type { ProtocolFailure, DecodeFailure } from './errors';
 
 // messages
-export { encodeMessage, MessageReader } from './messages/codec';
-export type { ReconMessage } from './messages/codec';
+export { encodeMessage, MessageReader, type ReconMessage } from './messages/codec';
 export type { ReconLimits } from './messages/wire';
 export type { ReconRqstPoly } from './messages/recon-rqst-poly';
 export type { ReconRqstFull } from './messages/recon-rqst-full';
 export type { Elements } from './messages/elements';
 export type { FullElements } from './messages/full-elements';
-export { SYNC_FAIL } from './messages/sync-fail';
-export type { SyncFail } from './messages/sync-fail';
-export { DONE } from './messages/done';
-export type { Done } from './messages/done';
-export { FLUSH } from './messages/flush';
-export type { Flush } from './messages/flush';
+export { SYNC_FAIL, type SyncFail } from './messages/sync-fail';
+export { DONE, type Done } from './messages/done';
+export { FLUSH, type Flush } from './messages/flush';
 export type { ErrorMessage } from './messages/error';
-export { configMessage, encodeConfigStatus } from './messages/config';
-export type { ConfigMessage, ConfigStatus, PeerConfig, ReconConfig } from './messages/config';
+export { configMessage, encodeConfigStatus, type ConfigMessage, type ConfigStatus, type PeerConfig, type ReconConfig } from './messages/config';
 
 // the prefix tree
-export { PrefixTree, SKS_PTREE_PARAMS } from './ptree/prefix-tree';
-export type { PTreeParams, ReconTree } from './ptree/prefix-tree';
+export { PrefixTree, SKS_PTREE_PARAMS, type PTreeParams, type ReconTree } from './ptree/prefix-tree';
 export type { PTreeNode } from './ptree/node';
 export { attachPrefixTrees, checkPrefixTree, openPrefixTrees, rebuildPrefixTree } from './ptree/hooks';
 
 // sessions, recovery and the node
 export { ReconConnection } from './session/connection';
-export { exchangeConfig } from './session/handshake';
-export type { ConfigExchange } from './session/handshake';
-export { DEFAULT_REQUESTER_OPTIONS } from './session/requester';
-export type { RequesterOptions } from './session/requester';
-export { DEFAULT_RESPONDER_OPTIONS } from './session/responder';
-export type { ResponderOptions } from './session/responder';
-export { DEFAULT_HASHQUERY_OPTIONS, hashQuery } from './recover/hashquery-client';
-export type { HashQueryOptions } from './recover/hashquery-client';
+export { exchangeConfig, type ConfigExchange } from './session/handshake';
+export { DEFAULT_REQUESTER_OPTIONS, type RequesterOptions } from './session/requester';
+export { DEFAULT_RESPONDER_OPTIONS, type ResponderOptions } from './session/responder';
+export { DEFAULT_HASHQUERY_OPTIONS, hashQuery, type HashQueryOptions } from './recover/hashquery-client';
 export type { RecoverOptions } from './recover/recoverer';
-export { readMembership } from './peer/partners';
-export type { MembershipFile, Partner } from './peer/partners';
-export { ReconPeer } from './peer/recon-peer';
-export type { ExtraSet, PeerStatus, ReconPeerOptions, SessionEvent } from './peer/recon-peer';
+export { readMembership, type MembershipFile, type Partner } from './peer/partners';
+export { ReconPeer, type ExtraSet, type PeerStatus, type ReconPeerOptions, type SessionEvent } from './peer/recon-peer';

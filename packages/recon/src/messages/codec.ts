@@ -11,13 +11,12 @@ import { readConfig, writeConfig } from './config';
 import type { ConfigMessage, ConfigStatus } from './config';
 import { DONE } from './done';
 import type { Done } from './done';
-import { readElements, writeElements } from './elements';
+import { elementListCodec } from './elements';
 import type { Elements } from './elements';
 import { readErrorMessage, writeErrorMessage } from './error';
 import type { ErrorMessage } from './error';
 import { FLUSH } from './flush';
 import type { Flush } from './flush';
-import { readFullElements, writeFullElements } from './full-elements';
 import type { FullElements } from './full-elements';
 import { readReconRqstFull, writeReconRqstFull } from './recon-rqst-full';
 import type { ReconRqstFull } from './recon-rqst-full';
@@ -64,8 +63,8 @@ const empty = <M extends ReconMessage>(msg: M): Codec<M> => ({ write: () => {}, 
 const CODECS: Codecs = {
   ReconRqstPoly: { write: writeReconRqstPoly, read: readReconRqstPoly },
   ReconRqstFull: { write: writeReconRqstFull, read: readReconRqstFull },
-  Elements: { write: writeElements, read: readElements },
-  FullElements: { write: writeFullElements, read: readFullElements },
+  Elements: elementListCodec('Elements'),
+  FullElements: elementListCodec('FullElements'),
   SyncFail: empty<SyncFail>(SYNC_FAIL),
   Done: empty<Done>(DONE),
   Flush: empty<Flush>(FLUSH),
