@@ -1,6 +1,6 @@
 /**
  * The key store: keys by primary fingerprint in LMDB, their lookup indexes, the SKS hash set
- * and a change log, all in one LMDB environment (DESIGN.md §1–2).
+ * and a change log, all in one LMDB environment (docs/architecture.md §3).
  *
  * There is one write path, {@link KeyStore.ingest}: parse, normalise, merge with the stored
  * version, verify self-signatures, hash, and write the key with every index entry and a change-log
@@ -56,7 +56,7 @@ export interface KeyChange {
   oldRecord?: KeyRecord;
 }
 
-/** Work other packages do inside the write transaction (DESIGN.md §1: db defines, others implement). */
+/** Work other packages do inside the write transaction (docs/architecture.md §2, §4: db defines, others implement). */
 export interface KeyStoreHooks {
   onKeyChanged?(change: KeyChange): void;
 }
@@ -489,7 +489,7 @@ export class KeyStore implements KeyStoreContents {
   /**
    * A named binary database of another package in this store's LMDB environment (the recon
    * prefix tree, quorum attestations). Written from a hook, it joins the key's transaction, so it
-   * can never disagree with the keys (DESIGN.md §2).
+   * can never disagree with the keys (docs/architecture.md §4).
    */
   openDatabase(name: string): Database<Buffer, Buffer> | undefined {
     // (a read-only store that never had this database answers undefined)

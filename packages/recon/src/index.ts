@@ -3,16 +3,18 @@
  *
  * The public face, by topic (everything else in `src/` is internal):
  * - GF(p) and prefixes: `ZZp` (p = P_SKS on native bigint, key hash ↔ element ↔ 17-byte wire
- *   form, sample points; docs/recon.md §2, §5), `Bitstring` (node prefixes, §5);
+ *   form, sample points; docs/recon.md §2, §5), `Bitstring` (node prefixes, docs/recon.md §5);
  * - decoding a ReconRqstPoly: `reconcile` (docs/recon.md §8), which throws `LowMBarError` when the
  *   difference is larger than the samples carry;
  * - messages: the `ReconMessage` types, `encodeMessage`, the bounded incremental `MessageReader`,
  *   `DONE`/`FLUSH`/`SYNC_FAIL`, Config helpers (`configMessage`, `encodeConfigStatus`;
  *   docs/recon.md §3, §4);
  * - the prefix tree kept in the key store's transactions: `PrefixTree`, `SKS_PTREE_PARAMS`,
- *   `attachPrefixTrees`, `openPrefixTrees`, `rebuildPrefixTree`, `checkPrefixTree` (§5);
- * - a node: `ReconPeer` (sessions, gossip, recovery; §1, §12), `readMembership`, and for tools
- *   that drive a session by hand `ReconConnection`, `exchangeConfig` and `hashQuery` (§4, §10);
+ *   `attachPrefixTrees`, `openPrefixTrees`, `rebuildPrefixTree`, `checkPrefixTree`
+ *   (docs/recon.md §5);
+ * - a node: `ReconPeer` (sessions, gossip, recovery; docs/recon.md §1, §12), `readMembership`;
+ *   for tools that drive a session by hand `ReconConnection`, `exchangeConfig` and `hashQuery`
+ *   (docs/recon.md §4, §10);
  * - errors: every error thrown on purpose is a `ReconError` (`errors.ts`).
  *
  * @example

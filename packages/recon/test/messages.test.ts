@@ -52,7 +52,7 @@ function rejects(buf: Buffer, reason: ProtocolFailure, limits?: ConstructorParam
   return err;
 }
 
-describe('exact message bytes (§3.1, recon-vectors.txt)', () => {
+describe('exact message bytes (docs/recon.md §3, vectors.ts)', () => {
   it('ReconRqstPoly, root, size 5, svalues of {d1..d5}', () => {
     const msg: ReconMessage = { type: 'ReconRqstPoly', prefix: Bitstring.EMPTY, size: 5, samples: SV_A };
     expect(hex(encodeMessage(msg))).toBe(HEX.poly);

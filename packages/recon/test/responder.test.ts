@@ -1,8 +1,8 @@
 /**
- * The responder (spec/recon.md §6.2) against a requester whose tree is deeper than ours, over a
+ * The responder (docs/recon.md §7) against a requester whose tree is deeper than ours, over a
  * real socket pair on 127.0.0.1 and prefix trees on real LMDB:
  *  - a Poly that does not decode gets SyncFail, also at a leaf or a small node (never
- *    FullElements: conflux's requester drops the Elements it owes after one, §10 item 6);
+ *    FullElements: conflux's requester drops the Elements it owes after one, docs/recon.md §13);
  *  - requests for prefixes below one of our leaves are answered from the true sub-prefix
  *    (`ReconTree.nodeAt`): size and svalues of the leaf's elements under the prefix for a Poly,
  *    those elements minus the requester's for a Full;

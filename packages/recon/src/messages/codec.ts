@@ -1,9 +1,9 @@
 /**
- * Recon framing (spec/recon.md §3): `int L | u8 type | payload (L − 1 bytes)`.
+ * Recon framing (docs/recon.md §3): `int L | u8 type | payload (L − 1 bytes)`.
  *
  * `encodeMessage` builds one frame. `MessageReader` is an incremental decoder for a hostile
  * byte stream: feed it chunks with `push`, take complete messages with `next` (or the bare
- * config status strings of §4.1 with `nextStatus`). Every declared length is checked against
+ * config status strings of docs/recon.md §4 with `nextStatus`). Every declared length is checked against
  * the limits before bytes are buffered for it, and nothing is allocated from a declared size;
  * any violation throws ReconProtocolError, after which the reader stays failed.
  */
@@ -39,7 +39,7 @@ export type ReconMessage =
   | ErrorMessage
   | ConfigMessage;
 
-/** Message type codes (§3). 8 DbRqst and 9 DbRepl are legacy and rejected like unknown codes. */
+/** Message type codes (docs/recon.md §3). 8 DbRqst and 9 DbRepl are legacy and rejected like unknown codes. */
 export const MsgType = Object.freeze({
   ReconRqstPoly: 0,
   ReconRqstFull: 1,
@@ -173,7 +173,7 @@ export class MessageReader {
   }
 
   /**
-   * The peer's bare config status (§4.1): "passed", or "failed" and a reason string; undefined
+   * The peer's bare config status (docs/recon.md §4): "passed", or "failed" and a reason string; undefined
    * until all of it has arrived. Anything else throws ReconProtocolError 'status'.
    */
   nextStatus(): ConfigStatus | undefined {

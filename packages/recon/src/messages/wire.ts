@@ -1,5 +1,5 @@
 /**
- * Recon wire primitives (spec/recon.md §2): int, string, bitstring, ZZp and ZZp arrays, with
+ * Recon wire primitives (docs/recon.md §2): int, string, bitstring, ZZp and ZZp arrays, with
  * a bounded reader for hostile input and a growing writer.
  */
 import { Bitstring } from '../bitstring';
@@ -197,7 +197,7 @@ export class WireWriter {
     return this;
   }
 
-  /** A set, written ascending by numeric value as SKS does (`ZZp.Set.elements`, §3). */
+  /** A set, written ascending by numeric value as SKS does (`ZZp.Set.elements`, docs/recon.md §3). */
   set(xs: Iterable<bigint>): this {
     return this.elements(Array.from(xs).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
   }

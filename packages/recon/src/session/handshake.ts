@@ -1,6 +1,6 @@
 /**
- * The Config exchange (spec/recon.md §4.1): both sides write their Config, check the peer's (SKS's
- * rules, §4.3), write a bare "passed" or "failed" + reason, then read the peer's status. A refusal
+ * The Config exchange (docs/recon.md §4): both sides write their Config, check the peer's (SKS's
+ * rules), write a bare "passed" or "failed" + reason, then read the peer's status. A refusal
  * either way ends the session with the reason.
  *
  * The initiator writes its Config at once. The acceptor may first read the initiator's Config and
