@@ -42,8 +42,8 @@
 #
 # Timings of build/cleandb/pbuild go to stderr and DIR/import.times.
 #
-# GOTCHAS (Debian sks 1.1.6+git20210302, BDB 5.3) -- the details are in the project's
-# SKS notes (sks-observed.md §1); each is handled below:
+# GOTCHAS (Debian sks 1.1.6+git20210302, BDB 5.3), summarised in docs/recon.md §13; each is
+# handled below:
 #  1. Debian patches all paths to FHS absolutes (/etc/sks/sksconf, /var/lib/sks/DB,
 #     /var/lib/sks/PTree, /var/lib/sks/dump, /var/log/sks/, /var/run/sks/*_com_sock,
 #     /var/spool/sks/).  Without -basedir it silently uses the SYSTEM dirs; with

@@ -3,9 +3,9 @@
  * dropped-Elements bug.  It is NOT Hockeypuck: it is our codec, connection and Config exchange
  * (@dkeyserv/recon) driving a copy of the request loop of conflux's `interactWithClient`
  * (hockeypuck 2.3.3, conflux/recon/peer.go: sendRequest, handleReply, flushQueue), as
- * spec/recon.md §6.1 and §10 item 6 and spec/hockeypuck.md §3b describe it:
+ * docs/recon.md §6 and §13 describe it:
  *
- *  - it listens on 127.0.0.1 and accepts ONE TCP connection, so it is the requester (§1); then
+ *  - it listens on 127.0.0.1 and accepts ONE TCP connection, so it is the requester (docs/recon.md §1); then
  *    it stops listening (later connections are refused by the kernel);
  *  - Config: ours (keys in conflux's order, `configMessage`), advertising `httpPort` (the HKP
  *    port of a real dkeyserv holding the same set, so the peer can fetch from there);

@@ -255,7 +255,7 @@ function httpGet(port: number, urlPath: string, timeoutMs = 30_000): Promise<{ s
 // An independent SKS-hash oracle for diagnostics: when SKS and dkeyserv disagree, both
 // sides are dumped and compared key by key.  Deliberately not @dkeyserv/pgp, so a bug
 // there cannot hide itself in the report.  SKS hash = MD5 over the packets sorted by
-// (tag, body) of int32be(tag) || int32be(len) || body (spec/recon.md §8.1).
+// (tag, body) of int32be(tag) || int32be(len) || body (docs/sks-key-hash.md §1).
 
 export interface RawPacket {
   tag: number;

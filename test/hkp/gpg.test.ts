@@ -11,7 +11,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { GpgHome, GpgResult } from '../../packages/pgp/test/helpers/gpg';
+import { GpgHome, GpgResult } from '../helpers/gpg';
 import { httpGet, RunningDkeyserv, startServer, stopAllServers } from '../helpers/server';
 import { keysOf } from '../helpers/sks';
 

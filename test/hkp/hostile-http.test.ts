@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { GpgHome } from '../../packages/pgp/test/helpers/gpg';
+import { GpgHome } from '../helpers/gpg';
 import { httpGet, RunningDkeyserv, startServer, stopAllServers } from '../helpers/server';
 import { keysOf } from '../helpers/sks';
 

@@ -20,7 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { GpgHome, GpgSig, parseColons } from '../../packages/pgp/test/helpers/gpg';
+import { GpgHome, GpgSig, parseColons } from '../helpers/gpg';
 import { httpGet, mapLimit, RunningDkeyserv, startServer, stopAllServers } from '../helpers/server';
 import { keysOf, RawPacket, splitPackets, startSks, stopAllSks, type SksPeer } from '../helpers/sks';
 

@@ -44,7 +44,7 @@ describe.each(KEYRINGS)('%s', (keyring) => {
     const expectedDiff = { 'debian-keyring': 7, 'debian-maintainers': 7, 'debian-nonupload': 0, 'debian-role-keys': 0 }[keyring]!;
     const keys = { 'debian-keyring': 905, 'debian-maintainers': 231, 'debian-nonupload': 36, 'debian-role-keys': 6 }[keyring]!;
     expect(sks.length).toBe(keys);
-    // spec: 897/905, 224/231, 36/36, 6/6 equal to SKS
+    // 897/905, 224/231, 36/36, 6/6 equal to SKS (docs/sks-key-hash.md §8)
     expect(sks.filter((h) => !hp.has(h)).length).toBe(expectedDiff + (keyring === 'debian-keyring' ? 1 : 0));
   });
 

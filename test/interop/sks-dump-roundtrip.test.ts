@@ -33,7 +33,7 @@ test('(a) dkeyserv dump -> SKS build: same hashes', async () => {
   await dumpKeys(data, out, PER_FILE);
 
   // the dump looks like SKS's own: sks-dump-NNNN.pgp with exactly N keys each (the last one
-  // the remainder), plus metadata-sks-dump.txt in md5sum format (spec: sks-observed.md §5)
+  // the remainder), plus metadata-sks-dump.txt in md5sum format (docs/operations.md §8)
   const perFile = keysPerDumpFile(out);
   const names = [...perFile.keys()];
   const nfiles = Math.ceil(hashes.length / PER_FILE);

@@ -16,7 +16,7 @@
  *     succeed: the attestation set is never reconciled with SKS (only with bravo), alpha's stats
  *     show a successful last session with SKS, and SKS's recon.log shows complete sessions
  *     with alpha and no errors but busy refusals.
- * SKS behaviours this lives with (spec/recon.md §6.6, sks-observed.md §1, §4): as the acceptor
+ * SKS behaviours this lives with (docs/recon.md §13): as the acceptor
  * SKS fetches only 10 s after the session, it refuses recon (closes the connection) and does not
  * gossip while it has keys queued to fetch, it logs a "Connection reset by peer" error when it
  * finds dkeyserv busy, op=stats is cached (count() forces a recount): every check polls with a

@@ -24,7 +24,7 @@ process.env.SKS_PEER_PORT_MAX = '65535';
 
 const KEYRING = '/usr/share/keyrings/debian-keyring.gpg';
 const MAINTAINERS = '/usr/share/keyrings/debian-maintainers.gpg';
-/** every self-signature uses RIPEMD-160: Hockeypuck refuses the key (spec/hockeypuck.md §5) */
+/** every self-signature uses RIPEMD-160: Hockeypuck refuses the key (docs/sks-key-hash.md §8) */
 const REFUSED = 'a36878f464108681600cb64844173fa13d058888';
 const DEADLINE_MS = 150_000;
 

@@ -4,7 +4,7 @@
  * serve` processes; the requester is a test peer built from our recon code that behaves like
  * conflux's requester, including its dropped-Elements bug (test/helpers/conflux-requester.ts):
  * conflux queues the Elements it owes after a FullElements reply and drops it when no request
- * follows (spec/recon.md §10 item 6, spec/hockeypuck.md §3b).  Our responder therefore never
+ * follows (docs/recon.md §13).  Our responder therefore never
  * answers FullElements: a Poly it cannot decode gets SyncFail, the requester descends (below our
  * leaves where our tree is shallower, answered from the true sub-prefix) down to its leaves and
  * sends ReconRqstFull, whose elements tell us what we lack.

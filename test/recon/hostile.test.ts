@@ -44,7 +44,7 @@ const SKS_FILTERS = 'yminsky.dedup,yminsky.merge';
 const IDLE_REASON = 'idle (test fake peer)';
 
 // ------------------------------------------------------------------------------------------
-// recon bytes, by hand (spec/recon.md §2-§4)
+// recon bytes, by hand (docs/recon.md §2–§4)
 
 const u32 = (n: number): Buffer => {
   const b = Buffer.alloc(4);
@@ -624,8 +624,8 @@ describe('node B as responder (it gossips to the fake peer F)', () => {
     raw.destroy();
   });
 
-  // B's responder answers prefixes below its leaves from the true sub-prefix (spec/recon.md §10
-  // item 5) and a Poly it cannot decode with SyncFail, never FullElements (§10 item 6)
+  // B's responder answers prefixes below its leaves from the true sub-prefix and a Poly it cannot
+  // decode with SyncFail, never FullElements (docs/recon.md §7, §13)
   /** does the hash (32 hex) lie under the prefix ('0'/'1' characters)? */
   const under = (bits: string, hash: string): boolean => BigInt(`0x${hash}`).toString(2).padStart(128, '0').startsWith(bits);
   /** the 2-bit prefix holding most of B's 6 keys (at least 2), and those hashes */

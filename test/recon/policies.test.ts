@@ -20,7 +20,7 @@ import { sksHashOf, splitPackets } from '../helpers/sks';
 import { startReconNode, stopAllReconNodes, type ReconNode } from '../helpers/recon-node';
 
 const KEYRING = '/usr/share/keyrings/debian-keyring.gpg';
-/** a keyring key Hockeypuck 2.3 hashes differently (its photo ID is dropped, spec/hockeypuck.md §5) */
+/** a keyring key Hockeypuck 2.3 hashes differently (its photo ID is dropped, docs/sks-key-hash.md §8) */
 const UAT_KEY = '1984860920b60ced8d13093747d37f29e62eb8ff';
 
 let node: ReconNode;
@@ -110,7 +110,7 @@ async function handshake(filters: string) {
 /**
  * A session in which we (the responder: the node accepted, so it requests) hold nothing: we answer
  * the node's request for the root with FullElements{}, and the node names every element of the
- * tree it chose (spec/recon.md §6.1).
+ * tree it chose (docs/recon.md §6).
  */
 async function elementsOfRoot(filters: string): Promise<string[]> {
   const { c, filters: answered, status } = await handshake(filters);

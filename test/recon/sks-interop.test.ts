@@ -13,7 +13,7 @@
  *     so it answers SKS's Poly with SyncFail, SKS descends and sends its leaves whole);
  *  4. an empty SKS fills itself from dkeyserv (SKS initiates: SKS answers our Poly with
  *     FullElements{} and we name all of ours).
- * SKS behaviours this has to live with (spec/recon.md §6.6, sks-observed.md §1, §4): as the
+ * SKS behaviours this has to live with (docs/recon.md §13): as the
  * acceptor SKS fetches only 10 s after the session; it refuses recon (closes the connection)
  * while it has keys queued to fetch; op=stats is cached (count() forces a recount).  So every
  * check polls with a deadline (90 s) instead of sleeping.

@@ -1,12 +1,13 @@
 /**
- * Consistency check of a key store (DESIGN.md §3 `fsck`): every key parses, its fingerprint and
- * SKS hash are what the record says, each recon policy's view hashes to what the record says and
- * its hash index and every lookup index hold exactly the entries the keys imply. Used by
- * `dkeyserv fsck` and by the crash tests.
+ * Consistency check of a key store (docs/operations.md §9 `fsck`): every key parses, its
+ * fingerprint and SKS hash are what the record says, each recon policy's view hashes to what the
+ * record says and its hash index and every lookup index hold exactly the entries the keys imply.
+ * Used by `dkeyserv fsck` and by the crash tests. It reads the store only through the read-only
+ * {@link KeyStoreContents}.
  */
 import { keyIdentity, sksPacketsHash, splitPackets } from '@dkeyserv/pgp';
-import { KeyStore, viewOf } from './store';
-import { INDEX_NAMES, keyTerms } from './terms';
+import { KeyStoreContents, viewOf } from './store';
+import { IndexName, INDEX_NAMES, keyTerms } from './terms';
 
 export interface FsckProblem {
   /** lowercase hex fingerprint or hash the problem concerns */
@@ -23,17 +24,15 @@ export interface FsckReport {
   problemCount: number;
 }
 
-export function fsck(store: KeyStore, maxListed = 100): FsckReport {
-  const { keys, hashIndexes, indexes } = store.internals();
+export function fsck(store: KeyStoreContents, maxListed = 100): FsckReport {
   const report: FsckReport = { keys: 0, hashes: 0, indexEntries: 0, problems: [], problemCount: 0 };
   const problem = (subject: string, what: string) => {
     report.problemCount++;
     if (report.problems.length < maxListed) report.problems.push({ subject, what });
   };
   const expected = new Set<string>();
-  for (const { key: k, value: record } of keys.getRange()) {
+  for (const { fpr, record } of store.storedRecords()) {
     report.keys++;
-    const fpr = Buffer.from(k as Buffer);
     const fprHex = fpr.toString('hex');
     let parsed;
     try {
@@ -45,13 +44,13 @@ export function fsck(store: KeyStore, maxListed = 100): FsckReport {
     if (!keyIdentity(parsed.primary.body).fingerprint.equals(fpr)) problem(fprHex, 'stored under a fingerprint that is not its own');
     const hash = sksPacketsHash(splitPackets(Buffer.from(record.packets)));
     if (!hash.equals(Buffer.from(record.hash))) problem(fprHex, `record hash ${Buffer.from(record.hash).toString('hex')} but packets hash to ${hash.toString('hex')}`);
-    for (const [policy, index] of hashIndexes) {
+    for (const policy of store.policies) {
       const view = viewOf(record, policy);
       if (!('hash' in view)) continue;
       const viewHash = sksPacketsHash(splitPackets(store.viewPackets(record, policy)));
       if (!viewHash.equals(view.hash)) problem(fprHex, `${policy} view hash ${view.hash.toString('hex')} but its packets hash to ${viewHash.toString('hex')}`);
-      const owner = index.get(view.hash);
-      if (!owner || !Buffer.from(owner).equals(fpr)) problem(fprHex, `${policy} hash ${view.hash.toString('hex')} is not indexed to this key`);
+      const owner = store.hashIndexOwner(policy, view.hash);
+      if (!owner || !owner.equals(fpr)) problem(fprHex, `${policy} hash ${view.hash.toString('hex')} is not indexed to this key`);
     }
     if (record.validity.uids.length !== parsed.uids.length || record.validity.subkeys.length !== parsed.subkeys.length) {
       problem(fprHex, 'stored validity does not match the key structure');
@@ -60,33 +59,32 @@ export function fsck(store: KeyStore, maxListed = 100): FsckReport {
     const terms = keyTerms(parsed, record.validity);
     for (const name of INDEX_NAMES) for (const t of terms[name]) expected.add(`${name}:${t.toString('hex')}:${fprHex}`);
   }
-  for (const [policy, index] of hashIndexes) {
-    for (const { key: h, value: fpr } of index.getRange()) {
+  for (const policy of store.policies) {
+    for (const { hash: h, fpr } of store.hashIndexEntries(policy)) {
       report.hashes++;
-      const r = keys.get(Buffer.from(fpr));
-      const hHex = Buffer.from(h as Buffer).toString('hex');
+      const r = store.get(fpr);
+      const hHex = h.toString('hex');
       const view = r && viewOf(r, policy);
-      if (!view) problem(hHex, `${policy} hash index points to missing key ${Buffer.from(fpr).toString('hex')}`);
-      else if (!('hash' in view) || !view.hash.equals(Buffer.from(h as Buffer))) problem(hHex, `${policy} hash index entry is stale: the key has another hash now`);
+      if (!view) problem(hHex, `${policy} hash index points to missing key ${fpr.toString('hex')}`);
+      else if (!('hash' in view) || !view.hash.equals(h)) problem(hHex, `${policy} hash index entry is stale: the key has another hash now`);
     }
   }
   let found = 0;
   for (const name of INDEX_NAMES) {
-    for (const { key: t, value: fpr } of indexes[name].getRange()) {
+    for (const { term: t, fpr } of store.indexEntries(name)) {
       report.indexEntries++;
-      const id = `${name}:${Buffer.from(t as Buffer).toString('hex')}:${Buffer.from(fpr).toString('hex')}`;
+      const id = `${name}:${t.toString('hex')}:${fpr.toString('hex')}`;
       if (expected.has(id)) found++;
-      else problem(Buffer.from(fpr).toString('hex'), `stray ${name} index entry ${Buffer.from(t as Buffer).toString('hex')}`);
+      else problem(fpr.toString('hex'), `stray ${name} index entry ${t.toString('hex')}`);
     }
   }
   if (found !== expected.size) {
     let listed = 0;
     for (const id of expected) {
       const [name, t, fpr] = id.split(':');
-      const db = indexes[name as (typeof INDEX_NAMES)[number]];
       const want = Buffer.from(fpr, 'hex');
-      // (lmdb's doesExist(key, value) fails on binary dupSort databases; scan the key's values)
-      if (![...db.getValues(Buffer.from(t, 'hex'))].some((v) => Buffer.from(v).equals(want))) {
+      // (a scan of the term's values: lmdb's doesExist(key, value) fails on binary dupSort databases)
+      if (!store.lookup(name as IndexName, Buffer.from(t, 'hex')).some((v) => v.equals(want))) {
         problem(fpr, `missing ${name} index entry ${t}`);
         if (++listed >= maxListed) break;
       }

@@ -1,8 +1,15 @@
 /**
  * @dkeyserv/db — the dkeyserv key database on LMDB.
  *
- * Keys by primary fingerprint, lookup indexes (fingerprints, 64/32-bit key IDs, e-mail, UID
- * words), the SKS hash set and a change log, written by one path: `ingest`.
+ * The public face (everything else in `src/` is internal):
+ * - `KeyStore`: keys by primary fingerprint, lookup indexes (fingerprints, 64/32-bit key IDs,
+ *   e-mail, UID words), one hash index per kept recon policy and a change log, written by one
+ *   path: `ingest` / `ingestMany` / `commit` (docs/architecture.md §3);
+ * - `KeyStoreHooks`, `KeyChange`: work other packages do inside the write transaction
+ *   (docs/architecture.md §4);
+ * - `prepareKey`, `PreparePool`: the database-free half of ingest, on worker threads for imports;
+ * - `fsck` over the read-only `KeyStoreContents` (docs/operations.md §9);
+ * - `Logger`, `silentLogger`, and the errors (`DbError`, `StoreOpenError`).
  *
  * @example
  * ```ts
@@ -17,11 +24,12 @@
  * await store.close();
  * ```
  */
-export * from './errors';
-export * from './logger';
-export * from './record';
-export * from './terms';
-export * from './prepare';
-export * from './prepare-pool';
-export * from './store';
-export * from './fsck';
+export { DbError, StoreOpenError } from './errors';
+export { silentLogger, type Logger } from './logger';
+export type { ChangeLogEntry, KeyRecord, StoredView } from './record';
+export type { IndexName } from './terms';
+export { KeyStore } from './store';
+export type { IngestResult, IngestStatus, KeyChange, KeyStoreContents, KeyStoreHooks, KeyStoreOptions, ViewChange } from './store';
+export { isRejection, prepareKey, type PreparedKey, type PrepareOptions, type Rejection } from './prepare';
+export { PreparePool } from './prepare-pool';
+export { fsck, type FsckProblem, type FsckReport } from './fsck';

@@ -1,6 +1,6 @@
 /**
  * The key store: keys by primary fingerprint in LMDB, their lookup indexes, the SKS hash set
- * and a change log, all in one LMDB environment (DESIGN.md §1–2).
+ * and a change log, all in one LMDB environment (docs/architecture.md §3).
  *
  * There is one write path, {@link KeyStore.ingest}: parse, normalise, merge with the stored
  * version, verify self-signatures, hash, and write the key with every index entry and a change-log
@@ -56,7 +56,7 @@ export interface KeyChange {
   oldRecord?: KeyRecord;
 }
 
-/** Work other packages do inside the write transaction (DESIGN.md §1: db defines, others implement). */
+/** Work other packages do inside the write transaction (docs/architecture.md §2, §4: db defines, others implement). */
 export interface KeyStoreHooks {
   onKeyChanged?(change: KeyChange): void;
 }
@@ -130,7 +130,37 @@ function viewHash(record: KeyRecord, policy: ReconPolicyName): Buffer | undefine
   return 'hash' in v ? v.hash : undefined;
 }
 
-export class KeyStore {
+/**
+ * A store's contents as a consistency checker reads them (`fsck`, docs/operations.md §9): the
+ * records as filed, every hash-index entry and every lookup-index entry, besides the lookups any
+ * reader has. Read-only: nothing here writes, and nothing hands out the LMDB databases.
+ * {@link KeyStore} implements it.
+ */
+export interface KeyStoreContents {
+  /** the recon policies whose views (and hash indexes) the store keeps */
+  readonly policies: readonly ReconPolicyName[];
+  /**
+   * Every stored record with the fingerprint it is filed under, in fingerprint order (in a damaged
+   * store the record's key may not be that fingerprint: that is for the checker to find).
+   */
+  storedRecords(): Iterable<{ fpr: Buffer; record: KeyRecord }>;
+  /** The record filed under this fingerprint. */
+  get(fpr: Buffer): KeyRecord | undefined;
+  /** Every entry of a policy's hash index (view hash → fingerprint), by ascending hash. */
+  hashIndexEntries(policy: ReconPolicyName): Iterable<{ hash: Buffer; fpr: Buffer }>;
+  /** The fingerprint a policy's hash index files this hash under. */
+  hashIndexOwner(policy: ReconPolicyName, hash: Buffer): Buffer | undefined;
+  /** Every entry of a lookup index (term → fingerprint), by term. */
+  indexEntries(index: IndexName): Iterable<{ term: Buffer; fpr: Buffer }>;
+  /** The fingerprints filed under a term of a lookup index. */
+  lookup(index: IndexName, term: Buffer): Buffer[];
+  /** A stored record parsed back into a key (throws on packets that do not parse). */
+  parseRecord(record: KeyRecord): PublicKey;
+  /** A policy's view of a stored record: the packets whose hash the policy holds. */
+  viewPackets(record: KeyRecord, policy: ReconPolicyName): Buffer;
+}
+
+export class KeyStore implements KeyStoreContents {
   readonly policies: readonly ReconPolicyName[];
   private readonly env: RootDatabase;
   /** primary fingerprint → KeyRecord */
@@ -397,9 +427,13 @@ export class KeyStore {
 
   /** Every hash a policy holds (default: the first kept policy), ascending. */
   *hashes(policy: ReconPolicyName = this.policies[0]): Generator<Buffer> {
+    for (const k of this.hashIndex(policy).getKeys()) yield toBuffer(k as Buffer);
+  }
+
+  private hashIndex(policy: ReconPolicyName): Database<Buffer, Buffer> {
     const index = this.hashIndexes.get(policy);
     if (!index) throw new StoreOpenError(`this key store does not keep recon policy '${policy}' (it keeps ${this.policies.join(', ')})`);
-    for (const k of index.getKeys()) yield toBuffer(k as Buffer);
+    return index;
   }
 
   /** Number of keys a policy holds a version of. */
@@ -410,6 +444,23 @@ export class KeyStore {
   /** Every stored key in fingerprint order. */
   *records(): Generator<KeyRecord> {
     for (const { value } of this.keys.getRange()) yield value;
+  }
+
+  *storedRecords(): Generator<{ fpr: Buffer; record: KeyRecord }> {
+    for (const { key, value } of this.keys.getRange()) yield { fpr: Buffer.from(key as Buffer), record: value };
+  }
+
+  *hashIndexEntries(policy: ReconPolicyName): Generator<{ hash: Buffer; fpr: Buffer }> {
+    for (const { key, value } of this.hashIndex(policy).getRange()) yield { hash: Buffer.from(key as Buffer), fpr: Buffer.from(value) };
+  }
+
+  hashIndexOwner(policy: ReconPolicyName, hash: Buffer): Buffer | undefined {
+    const fpr = this.hashIndex(policy).get(hash);
+    return fpr ? Buffer.from(fpr) : undefined;
+  }
+
+  *indexEntries(index: IndexName): Generator<{ term: Buffer; fpr: Buffer }> {
+    for (const { key, value } of this.indexes[index].getRange()) yield { term: Buffer.from(key as Buffer), fpr: Buffer.from(value) };
   }
 
   /** Number of stored keys. */
@@ -438,7 +489,7 @@ export class KeyStore {
   /**
    * A named binary database of another package in this store's LMDB environment (the recon
    * prefix tree, quorum attestations). Written from a hook, it joins the key's transaction, so it
-   * can never disagree with the keys (DESIGN.md §2).
+   * can never disagree with the keys (docs/architecture.md §4).
    */
   openDatabase(name: string): Database<Buffer, Buffer> | undefined {
     // (a read-only store that never had this database answers undefined)
@@ -448,11 +499,6 @@ export class KeyStore {
   /** Run `fn` in one write transaction of the environment (writers other than ingest: pbuild). */
   transaction<T>(fn: () => T): T {
     return this.env.transactionSync(fn);
-  }
-
-  /** Raw access for the consistency checker (fsck.ts). */
-  internals() {
-    return { keys: this.keys, hashIndexes: this.hashIndexes, indexes: this.indexes, log: this.log, meta: this.meta };
   }
 
   async close(): Promise<void> {

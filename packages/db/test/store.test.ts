@@ -1,8 +1,24 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { open } from 'lmdb';
 import { encodePacket, flattenKey, isKeyringError, normalizeKey, Packet, splitKeyring } from '@dkeyserv/pgp';
 import { fsck, KeyChange, KeyStore, StoreOpenError } from '@dkeyserv/db';
+
+/**
+ * Test-only access to a store's indexes, to damage them on purpose: its LMDB environment opened
+ * directly with the lmdb package, with the named databases as the store lays them out
+ * (`idx-<index>`, `hash:<policy>`), while the store is closed. The store itself hands out no
+ * writable database.
+ */
+function openRawIndexes(path: string) {
+  const env = open({ path, maxDbs: 32, compression: false });
+  return {
+    index: (name: string) => env.openDB<Buffer, Buffer>({ name: `idx-${name}`, keyEncoding: 'binary', encoding: 'binary', dupSort: true }),
+    hashIndex: (policy: string) => env.openDB<Buffer, Buffer>({ name: `hash:${policy}`, keyEncoding: 'binary', encoding: 'binary' }),
+    close: () => env.close(),
+  };
+}
 
 function roleKeys(): Packet[][] {
   const out: Packet[][] = [];
@@ -19,9 +35,11 @@ describe('KeyStore on real LMDB', () => {
   const changes: KeyChange[] = [];
   let clock = 1_000_000;
 
+  const openStore = () => KeyStore.open({ path: dir, hooks: { onKeyChanged: (c) => changes.push(c) }, now: () => clock });
+
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'dks-db-'));
-    store = KeyStore.open({ path: dir, hooks: { onKeyChanged: (c) => changes.push(c) }, now: () => clock });
+    store = openStore();
   });
   afterAll(async () => {
     await store.close();
@@ -85,12 +103,28 @@ describe('KeyStore on real LMDB', () => {
     expect(store.count()).toBe(n);
   });
 
-  test('fsck finds a missing index entry, a stray one and a stale hash', () => {
-    const { indexes, hashIndexes } = store.internals();
+  test('the read-only contents fsck reads agree with the store', () => {
+    const stored = [...store.storedRecords()];
+    expect(stored).toHaveLength(store.count());
+    expect(stored.every(({ fpr, record }) => fpr.equals(record.fpr))).toBe(true);
+    const entries = [...store.hashIndexEntries('sks')];
+    expect(entries.map((e) => e.hash)).toEqual([...store.hashes('sks')]);
+    for (const { hash, fpr } of entries) expect(store.hashIndexOwner('sks', hash)?.equals(fpr)).toBe(true);
+    const kid64 = [...store.indexEntries('kid64')];
+    expect(kid64.length).toBeGreaterThanOrEqual(store.count());
+    for (const { term, fpr } of kid64) expect(store.lookup('kid64', term).some((f) => f.equals(fpr))).toBe(true);
+    expect(() => [...store.hashIndexEntries('hockeypuck')]).toThrow(StoreOpenError);
+  });
+
+  test('fsck finds a missing index entry, a stray one and a stale hash', async () => {
+    await store.close();
+    const raw = openRawIndexes(dir);
     const key = normalizeKey(keys[1]);
-    indexes.kid64.removeSync(key.keyId, key.fingerprint);
-    indexes.email.putSync(Buffer.from('nobody@example.org'), key.fingerprint);
-    hashIndexes.get('sks')!.putSync(Buffer.alloc(16, 0xab), key.fingerprint);
+    raw.index('kid64').removeSync(key.keyId, key.fingerprint);
+    raw.index('email').putSync(Buffer.from('nobody@example.org'), key.fingerprint);
+    raw.hashIndex('sks').putSync(Buffer.alloc(16, 0xab), key.fingerprint);
+    await raw.close();
+    store = openStore();
     const report = fsck(store);
     const text = report.problems.map((p) => p.what).join('\n');
     expect(text).toMatch(/missing kid64 index entry/);

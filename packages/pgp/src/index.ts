@@ -1,8 +1,18 @@
 /**
  * @dkeyserv/pgp — OpenPGP bytes for dkeyserv.
  *
- * Armor, packet framing, key structure, fingerprints, the SKS key hash, SKS-compatible
- * dedup/merge, the recon policy's normalisation, and self-signature verification.
+ * The public face, by topic (everything else in `src/` is internal):
+ * - armor and packets: `dearmor`, `armor`, `looksArmored`, `splitPackets`, `splitKeyring`,
+ *   `encodePacket`, `joinPackets` (docs/sks-key-hash.md §2);
+ * - keys: `parseKey`, `flattenKey`, `keyIdentity` (fingerprint and key ID), `publicKeyInfo`,
+ *   the User ID helpers `uidText`, `uidEmail`, `uidWords` (docs/sks-key-hash.md §3);
+ * - the stored form and the SKS key hash: `normalizeKey`, `mergeKeys`, `sksKeyHash`,
+ *   `sksPacketsHash` (docs/sks-key-hash.md §1, §4–§6);
+ * - the recon policies' views: `RECON_POLICIES`, `reconPolicy`, `policyForFilters`
+ *   (docs/recon-policies.md);
+ * - self-signatures: `verifySelfSignatures`, `ownerSigned`, `hasServedUserId`,
+ *   `withSelfRevocations` (docs/sks-key-hash.md §7, docs/quorum.md §9);
+ * - errors: every rejection is a `PgpError` with a short `reason`.
  *
  * @example
  * ```ts
@@ -15,18 +25,27 @@
  * }
  * ```
  */
-export * from './errors';
-export * from './packet';
-export * from './fingerprint';
-export * from './key';
-export * from './keyring';
-export * from './signature';
-export * from './verify';
-export * from './armor';
-export * from './skshash';
-export * from './merge';
-export * from './revocations';
-export * from './policies/sks';
-export * from './policies';
-export * from './uid';
-export * from './keyinfo';
+export { PgpError, ArmorError, PacketError, KeyStructureError, LimitError } from './errors';
+
+// armor and packets
+export { armor, crc24, dearmor, looksArmored, type ArmorBlock } from './armor';
+export { DEFAULT_PACKET_LIMITS, encodePacket, joinPackets, readPacket, samePacket, splitPackets, Tag, type Packet, type PacketLimits } from './packet';
+export { isKeyringError, splitKeyring, type KeyringEntry, type KeyringError } from './keyring';
+
+// keys
+export { flattenKey, packetCount, parseKey, type KeyComponent, type PublicKey } from './key';
+export { keyIdentity, type KeyIdentity } from './fingerprint';
+export { publicKeyInfo, type PublicKeyInfo } from './keyinfo';
+export { uidEmail, uidText, uidWords } from './uid';
+export { parseSignature, peekSignatureType, SigType, type Signature, type SignatureMaterial } from './signature';
+
+// the stored form, the SKS key hash and the recon policies
+export { DEFAULT_KEY_LIMITS, normalizeKey, type KeyLimits } from './policies/sks';
+export { mergeKeys } from './merge';
+export { sksHashInput, sksKeyHash, sksPacketsHash } from './skshash';
+export { DEFAULT_POLICIES, isExcluded, isReconPolicyName, policyForFilters, RECON_POLICIES, RECON_POLICY_NAMES, reconPolicy, storedVersions } from './policies';
+export type { PolicyView, ReconPolicy, ReconPolicyName } from './policies';
+
+// self-signatures
+export { hasServedUserId, MAX_FAILED_CHECKS, ownerSigned, verifySelfSignatures, type ComponentValidity, type KeyValidity } from './verify';
+export { withSelfRevocations, type RevokedVersion } from './revocations';

@@ -1,6 +1,6 @@
 /**
  * Transferable public keys (RFC 9580 §10.1) in the grammar SKS accepts
- * (spec/recon.md §8.2, SKS keyMerge.ml):
+ * (docs/sks-key-hash.md §3, SKS keyMerge.ml):
  *
  *   KEY     := pubkey SIG* (UID SIG*)* (SUBKEY SIG*)*      (no subkeys on v2/v3 keys)
  *   UID     := user-id | user-attribute

@@ -1,6 +1,6 @@
 /**
  * What a public-key packet says about itself (RFC 9580 §5.5.2): version, creation time,
- * algorithm and size, as HKP indexes show them (spec/landscape.md §1.5: `pub:` algo and keylen).
+ * algorithm and size, as HKP indexes show them (docs/hkp.md §4: the `pub:` line's algo and bits).
  */
 import { readMpi } from './fingerprint';
 

@@ -2,8 +2,9 @@
  * SKS dedup and merge (SKS keyMerge.ml, filters yminsky.dedup and yminsky.merge): duplicate
  * direct-key signatures are dropped, repeated UIDs/subkeys are joined and only then their
  * signature lists de-duplicated. Duplicates in different places are kept. Order is the order of
- * first appearance (the hash does not depend on order). Note: spec/recon.md §8.2 says duplicates
- * are dropped "within the same list"; real SKS keeps them under a UID or subkey that occurs once.
+ * first appearance (the hash does not depend on order). Duplicates within one signature list are
+ * not dropped under a UID or subkey that occurs once: real SKS keeps them
+ * (docs/sks-key-hash.md §5, §6).
  */
 import { KeyStructureError } from './errors';
 import { flattenKey, KeyComponent, PublicKey } from './key';

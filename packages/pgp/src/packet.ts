@@ -3,7 +3,7 @@
  *
  * Packets are views into the input buffer: `body` is the packet body, `raw` the whole packet
  * with the header exactly as it arrived, so stored keys keep their original bytes (SKS dumps
- * keep the input headers too, spec/sks-observed.md §5).
+ * keep the input headers too; docs/sks-key-hash.md §2).
  */
 import { LimitError, PacketError } from './errors';
 

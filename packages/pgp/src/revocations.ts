@@ -1,5 +1,5 @@
 /**
- * Self-revocations on top of an older version of a key (DESIGN.md §6 "Accepted view": a
+ * Self-revocations on top of an older version of a key (docs/quorum.md §9: a
  * self-signed revocation added to an accepted key is self-authenticating and served at once).
  * From a newer version of the same key take only the owner's revocations — key revocations
  * (0x20), certification revocations (0x30) on User IDs the base has, subkey revocations (0x28) on

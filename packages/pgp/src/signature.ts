@@ -221,8 +221,13 @@ function parseV4V6(body: Buffer, version: number): Signature {
   return sig;
 }
 
-/** RFC 9580 §5.2.4: the signature's own prefix, then version ‖ 0xFF ‖ 4-octet length of that prefix. */
-function trailerV4V6(body: Buffer, version: number, hashedEnd: number): Buffer {
+/**
+ * The trailer a v4/v6 signature hashes after the signed data (RFC 9580 §5.2.4): the signature's
+ * own prefix body[0, hashedEnd) (version, type, algorithms, hashed subpacket area with its length),
+ * then version ‖ 0xFF ‖ 4-octet length of that prefix. go-crypto's `HashSuffix` is the same bytes
+ * (policies/hockeypuck-parse.ts).
+ */
+export function trailerV4V6(body: Buffer, version: number, hashedEnd: number): Buffer {
   const t = Buffer.allocUnsafe(hashedEnd + 6);
   body.copy(t, 0, 0, hashedEnd);
   t[hashedEnd] = version;

@@ -1,5 +1,5 @@
 /**
- * The SKS key hash, the recon set element (spec/recon.md §8.1):
+ * The SKS key hash, the recon set element (docs/sks-key-hash.md §1):
  * MD5 over the packets sorted by (tag, body bytes), each as int32_be(tag) ‖ int32_be(len) ‖ body.
  */
 import { createHash } from 'node:crypto';

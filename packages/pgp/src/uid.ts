@@ -1,6 +1,6 @@
 /**
  * What a User ID says for lookups: its text, the e-mail address in it, its search words.
- * HKP searches by exact e-mail (spec/landscape.md §1.4) and by words of the UID.
+ * HKP searches by exact e-mail and by words of the UID (docs/hkp.md §3).
  */
 
 /** Longest e-mail / word we index (LMDB keys are bounded; real ones are far shorter). */

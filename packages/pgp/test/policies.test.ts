@@ -13,7 +13,7 @@ import {
   storedVersions,
 } from '@dkeyserv/pgp';
 
-// docs/recon-policies.md; the filter strings are spec/recon.md §4.4's, byte for byte
+// docs/recon-policies.md; the filter strings are the ones Hockeypuck 2.3 and 2.4 send, byte for byte
 const HP_23 =
   'drop:UAT,drop:hardRevokedCruft,drop:implausible,drop:invalidSelfSig,drop:structuralMartian,drop:unbound,drop:unparseable,schema:application/pgp-keys,versions:34,yminsky.dedup,yminsky.merge';
 const HP_24 =

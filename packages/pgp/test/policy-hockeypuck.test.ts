@@ -1,7 +1,8 @@
 /**
  * Hockeypuck's key normalisation (policies/hockeypuck.ts) against what real Hockeypuck 2.3.3 and
- * 2.4-beta2 stored for the Debian keyrings (test-fixtures/vectors/hockeypuck, spec/hockeypuck.md
- * §5), then its hard-revocation rule (HIP-5) and v6 keys on keys generated here.
+ * 2.4-beta2 stored for the Debian keyrings (test-fixtures/vectors/hockeypuck,
+ * docs/sks-key-hash.md §8), then its hard-revocation rule (HIP-5) and v6 keys on keys generated
+ * here.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

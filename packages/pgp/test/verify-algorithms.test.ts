@@ -8,21 +8,10 @@ import { createHash, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
-import {
-  encodePacket,
-  isIssuedBy,
-  joinPackets,
-  keyHashPrefix,
-  keyIdentity,
-  Packet,
-  parseKey,
-  parseSignature,
-  PublicKey,
-  splitPackets,
-  Tag,
-  verifySelfSignatures,
-} from '../src';
-import { GpgHome, PASSPHRASE } from './helpers/gpg';
+import { encodePacket, joinPackets, keyIdentity, Packet, parseKey, parseSignature, PublicKey, splitPackets, Tag, verifySelfSignatures } from '../src';
+import { keyHashPrefix } from '../src/fingerprint';
+import { isIssuedBy } from '../src/signature';
+import { GpgHome, PASSPHRASE } from '../../../test/helpers/gpg';
 
 const ALL_VALID = { revoked: false, uids: [{ valid: true, revoked: false }], subkeys: [{ valid: true, revoked: false }], unsupported: 0 };
 

@@ -16,8 +16,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { isIssuedBy, isKeyringError, keyIdentity, Packet, parseKey, parseSignature, peekSignatureType, PublicKey, splitKeyring, Tag, verifySelfSignatures, verifySelfSignaturesAsync } from '../src';
-import { GpgHome, GpgKey, gpgVersion, GpgSig, parseColons } from './helpers/gpg';
+import { isKeyringError, keyIdentity, Packet, parseKey, parseSignature, peekSignatureType, PublicKey, splitKeyring, Tag, verifySelfSignatures } from '../src';
+import { isIssuedBy } from '../src/signature';
+import { verifySelfSignaturesAsync } from '../src/verify';
+import { GpgHome, GpgKey, gpgVersion, GpgSig, parseColons } from '../../../test/helpers/gpg';
 
 const KEYRINGS = ['debian-keyring.gpg', 'debian-maintainers.gpg', 'debian-nonupload.gpg', 'debian-role-keys.gpg'].map(
   (f) => `/usr/share/keyrings/${f}`,

@@ -3,7 +3,7 @@
  * expiration, used by the HKP index), and the budget that stops forged self-signature floods.
  */
 import { encodePacket, LimitError, MAX_FAILED_CHECKS, mergeKeys, normalizeKey, Packet, splitPackets, verifySelfSignatures } from '@dkeyserv/pgp';
-import { GpgHome } from './helpers/gpg';
+import { GpgHome } from '../../../test/helpers/gpg';
 
 describe('verification details', () => {
   let home: GpgHome;

@@ -1,7 +1,8 @@
 /**
- * Attesting as keys are stored (DESIGN.md §2 step 4, §6): a key-store hook that signs this node's
- * attestation of every new key version it validated itself and keeps it in the attestation store,
- * inside the ingest transaction, so a stored version and its attestation commit together.
+ * Attesting as keys are stored (docs/architecture.md §4, docs/quorum.md §5): a key-store hook that
+ * signs this node's attestation of every new key version it validated itself and keeps it in the
+ * attestation store, inside the ingest transaction, so a stored version and its attestation
+ * commit together.
  *
  * "Validated" means what ingest already established before the hook runs: parsed, within the
  * limits, normalised, self-signatures verified; the node signs only versions it would serve, that

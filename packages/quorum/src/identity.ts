@@ -1,5 +1,5 @@
 /**
- * The node's attestation identity (DESIGN.md §6): an Ed25519 key pair made with node:crypto on
+ * The node's attestation identity (docs/quorum.md §3): an Ed25519 key pair made with node:crypto on
  * first start and kept as PKCS#8 PEM in `DATA/node-key.pem`, mode 0600.
  *
  * The node id is the 32-byte raw public key, shown as base64 (ed25519.ts). The file is created

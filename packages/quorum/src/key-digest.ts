@@ -1,8 +1,8 @@
 /**
  * What an attestation binds of a key version: its SKS key hash (the recon element) and a SHA-256
- * of the same packets, so that an MD5 collision cannot carry trust (DESIGN.md §6, landscape §6.2.2).
+ * of the same packets, so that an MD5 collision cannot carry trust (docs/quorum.md §4).
  *
- * The SHA-256 is taken over exactly the bytes the SKS hash feeds to MD5 (spec/recon.md §8.1): the
+ * The SHA-256 is taken over exactly the bytes the SKS hash feeds to MD5 (docs/sks-key-hash.md §1): the
  * packets sorted by (tag, body), each as int32_be(tag) ‖ int32_be(length) ‖ body. Not over the
  * stored bytes as such: two honest nodes holding the same SKS hash may store different bytes (old-
  * or new-format headers as received, UIDs and signatures merged in arrival order), and they must

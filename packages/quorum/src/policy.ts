@@ -1,9 +1,9 @@
 /**
- * The peer-set policy (DESIGN.md §6, spec/landscape.md §6.2.3): a static, versioned list of named
- * members with their Ed25519 keys, the threshold k = ⌊2n/3⌋ + 1, and the policy hash that every
- * attestation names, so peers on different policies never count toward each other's quorum.
+ * The peer-set policy (docs/quorum.md §2): a static, versioned list of named members with their
+ * Ed25519 keys, the threshold k = ⌊2n/3⌋ + 1, and the policy hash that every attestation names,
+ * so peers on different policies never count toward each other's quorum.
  * Membership is only ever what the operator wrote: no peer is admitted automatically
- * (dat-keyserver's flaw, landscape §6.1).
+ * (dat-keyserver's flaw).
  *
  * In the configuration file (TOML, read by the CLI with smol-toml) the policy is:
  *

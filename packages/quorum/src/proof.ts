@@ -1,5 +1,5 @@
 /**
- * The proof bundle for clients (DESIGN.md §6): the attestations of one key version, checkable
+ * The proof bundle for clients (docs/quorum.md §11): the attestations of one key version, checkable
  * offline against a policy file, so no client has to trust the server it asked
  * (`GET /pks/lookup?op=x-quorum`, `dkeyserv verify-quorum`).
  *

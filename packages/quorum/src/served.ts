@@ -1,5 +1,5 @@
 /**
- * What a quorum member serves (DESIGN.md §6 "Accepted view"): the newest accepted version of each
+ * What a quorum member serves (docs/quorum.md §8, §9): the newest accepted version of each
  * key — not simply the newest stored one — plus the owner's revocations of anything in it.
  *
  * The key store keeps only the newest version of a key, so a version that members attested is
@@ -77,7 +77,7 @@ export class AcceptedVersions {
       const archived = this.archive.get(this.archiveKey(version.fingerprint, version.keyHash));
       bytes = archived && Buffer.from(archived);
     }
-    // the SKS hash is MD5: the members' SHA-256 of the packets decides (DESIGN.md §6)
+    // the SKS hash is MD5: the members' SHA-256 of the packets decides (docs/quorum.md §8)
     return bytes && packetsSha256(splitPackets(bytes)).equals(version.packetsSha256) ? bytes : undefined;
   }
 

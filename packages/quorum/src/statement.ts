@@ -1,5 +1,5 @@
 /**
- * The attestation statement (DESIGN.md §6): "member `signer`, under policy `policyHash`, validated
+ * The attestation statement (docs/quorum.md §4): "member `signer`, under policy `policyHash`, validated
  * this version of key `fingerprint` at `timestamp`", signed with Ed25519.
  *
  * Canonical encoding (big-endian, every field present, lengths explicit):

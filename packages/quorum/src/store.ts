@@ -1,9 +1,9 @@
 /**
- * The attestation store and the accepted view (DESIGN.md §6), in one binary database of the key
- * store's LMDB environment. Every write is synchronous and runs in a (child) transaction, so when
- * called from a key-store hook it commits or aborts with the key it is about.
+ * The attestation store and the accepted view (docs/quorum.md §6, §8), in one binary database of
+ * the key store's LMDB environment. Every write is synchronous and runs in a (child) transaction,
+ * so when called from a key-store hook it commits or aborts with the key it is about.
  *
- * Rules, after the C2SP witnesses (spec/landscape.md §6.2.4):
+ * Rules, after the C2SP witnesses (docs/quorum.md §6):
  * - only attestations that verify under the current policy are kept; the others are dropped and
  *   counted by reason (`malformed`, `other-policy`, `not-a-member`, `bad-signature`);
  * - one attestation per (fingerprint, signer, key hash), the newest: an older statement never
@@ -36,7 +36,7 @@
  *   0x05 set mark  listener name (ASCII)                 → policy hash its set was built for
  *   0x06 seq       (empty)                               → u64, bumped by every change of the set
  *
- * The id table is the attestation set peers reconcile (DESIGN.md §6 "Distribution"): every vote
+ * The id table is the attestation set peers reconcile (docs/quorum.md §7): every vote
  * and both halves of every piece of evidence, so that equivocation reaches every member. A vote
  * replaced by the signer's newer attestation of the same version leaves the set. Set listeners
  * (the recon tree over the ids, wired by the cli) see the changes of the current policy's part

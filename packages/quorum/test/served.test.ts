@@ -1,5 +1,5 @@
 /**
- * AcceptedVersions (DESIGN.md §6 "Accepted view"): a member serves the newest accepted version,
+ * AcceptedVersions (docs/quorum.md §8, §9): a member serves the newest accepted version,
  * kept in the archive while a newer one waits for its quorum; the owner's revocations on top of
  * it are served at once, nothing else of the newer version is; the SHA-256 of the packets, not
  * the MD5 key hash alone, decides which bytes are the attested ones.

@@ -1,5 +1,5 @@
 /**
- * The attestation set members reconcile (DESIGN.md §6 "Distribution"): every vote and both halves
+ * The attestation set members reconcile (docs/quorum.md §7): every vote and both halves
  * of every piece of evidence, by 16-byte id; listeners (the recon tree) follow it inside the same
  * transaction, are rebuilt once when the policy changes, and `seq` moves with every change.
  */

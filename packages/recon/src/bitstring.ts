@@ -1,15 +1,15 @@
 /**
- * Prefix bitstrings (spec/recon.md §2 "bitstring", §5.4): bit i is bit 7 − (i mod 8) of byte
+ * Prefix bitstrings (docs/recon.md §2 "bitstring", §5): bit i is bit 7 − (i mod 8) of byte
  * i div 8 (MSB-first), unused trailing bits are zero. A node's prefix has depth × bitQuantum bits;
  * an element's path is its 17-byte little-endian wire form read the same way, i.e. the MD5 bytes
  * in order.
  */
 import { ELEMENT_BYTES, writeElement } from './field';
 
-/** bitQuantum of SKS and conflux: 2 bits per level, 4 children per node (§5.1). */
+/** bitQuantum of SKS and conflux: 2 bits per level, 4 children per node (docs/recon.md §5). */
 export const DEFAULT_BIT_QUANTUM = 2;
 
-/** Bits in an element path: 17 bytes (§5.4). */
+/** Bits in an element path: 17 bytes (docs/recon.md §5). */
 export const ELEMENT_PATH_BITS = ELEMENT_BYTES * 8;
 
 /** An immutable bit sequence. */
@@ -68,7 +68,7 @@ export class Bitstring {
     return this.append(index, bitQuantum);
   }
 
-  /** All 2^bitQuantum child prefixes in SKS's order: 00, 01, 10, 11 (§5.4). */
+  /** All 2^bitQuantum child prefixes in SKS's order: 00, 01, 10, 11 (docs/recon.md §5). */
   children(bitQuantum = DEFAULT_BIT_QUANTUM): Bitstring[] {
     const out: Bitstring[] = [];
     for (let i = 0; i < 1 << bitQuantum; i++) out.push(this.append(i, bitQuantum));
@@ -104,7 +104,7 @@ export class Bitstring {
   }
 }
 
-/** The path of an element: its 17-byte little-endian wire form as a 136-bit bitstring (§5.4). */
+/** The path of an element: its 17-byte little-endian wire form as a 136-bit bitstring (docs/recon.md §5). */
 export function elementPath(x: bigint): Bitstring {
   const bytes = Buffer.allocUnsafe(ELEMENT_BYTES);
   writeElement(x, bytes, 0);

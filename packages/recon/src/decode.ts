@@ -1,5 +1,5 @@
 /**
- * Decoding a ReconRqstPoly (spec/recon.md §6.3): rational-function interpolation of the
+ * Decoding a ReconRqstPoly (docs/recon.md §8): rational-function interpolation of the
  * svalue ratios, the split check, and root finding. Pure functions over GF(p).
  *
  * `values[i]` = remote svalue / local svalue at `points[i]`, and d = remote size − local size.
@@ -10,29 +10,7 @@ import { randomFillSync } from 'node:crypto';
 import * as Z from './field';
 import * as Poly from './poly';
 import type { Polynomial } from './poly';
-
-/** Why a decode failed. */
-export type DecodeFailure =
-  | 'degree-difference' // |d| > mbar (SKS: Interpolation_failure, mapped to Low_mbar)
-  | 'no-solution' // the linear system is inconsistent
-  | 'check-point' // the rational function misses the check point (§6.3 step 5)
-  | 'factor-check' // num or den does not split into distinct linear factors (step 6)
-  | 'root-finding'; // root finding gave up (bounded; should not happen after the factor check)
-
-/** A failed decode. */
-export class DecodeError extends Error {
-  constructor(readonly reason: DecodeFailure, message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-
-/**
- * The set difference is larger than the node's samples can carry ("low mbar"). Our responder
- * answers SyncFail (docs/recon.md §7). `reconcile` never returns a
- * wrong answer instead of throwing this.
- */
-export class LowMBarError extends DecodeError {}
+import { DecodeError, LowMBarError } from './errors';
 
 /** num/den, both monic and coprime. */
 export interface RationalFunction {
@@ -61,7 +39,7 @@ function checkInputs(values: readonly bigint[], points: readonly bigint[], min: 
 }
 
 /**
- * §6.3 steps 1–4 on *all* given samples (mbar = values.length): solves A(k_j) = v_j·B(k_j) for
+ * docs/recon.md §8 step 2 on *all* given samples (mbar = values.length): solves A(k_j) = v_j·B(k_j) for
  * monic A, B of degrees ma, mb with ma − mb = d, then reduces A/B by their gcd.
  * This is SKS/conflux `interpolate`; the check point belongs to the caller (`interpolate` below).
  */
@@ -104,7 +82,7 @@ export function solveRational(values: readonly bigint[], points: readonly bigint
 /**
  * Gauss–Jordan elimination mod p on an n × (n+1) augmented matrix (destroyed). Singular
  * systems are fine: free unknowns are set to 0, and any solution reduces to the same A/B
- * (§6.3 step 4). Throws LowMBarError if the system has no solution.
+ * (docs/recon.md §8 step 2). Throws LowMBarError if the system has no solution.
  */
 function solveLinear(rows: bigint[][], n: number): bigint[] {
   const pivotColumn: number[] = [];
@@ -135,8 +113,8 @@ function solveLinear(rows: bigint[][], n: number): bigint[] {
 }
 
 /**
- * §6.3 steps 1–5: interpolates with the first values.length − 1 samples (mbar = 5 for SKS's six)
- * and verifies the result at the last one. Throws LowMBarError.
+ * docs/recon.md §8 steps 2–3: interpolates with the first values.length − 1 samples (mbar = 5
+ * for SKS's six) and verifies the result at the last one. Throws LowMBarError.
  */
 export function interpolate(values: readonly bigint[], points: readonly bigint[], d: number): RationalFunction {
   checkInputs(values, points, 2);
@@ -152,7 +130,7 @@ export function interpolate(values: readonly bigint[], points: readonly bigint[]
 
 /**
  * SKS `factor_check`: f of degree ≥ 2 passes only if z^p − z ≡ 0 (mod f), i.e. f is a product
- * of distinct linear factors. (conflux accepts any constant remainder; §10 item 7.)
+ * of distinct linear factors. (conflux accepts any constant remainder; docs/recon.md §8 step 4.)
  */
 export function factorCheck(f: Polynomial): boolean {
   if (f.length <= 2) return true;
@@ -258,7 +236,7 @@ function checkedRoots(f: Polynomial, options: FindRootsOptions | undefined): big
 }
 
 /**
- * Decodes a ReconRqstPoly (§6.3): interpolation, check point, SKS's strict split check
+ * Decodes a ReconRqstPoly (docs/recon.md §8): interpolation, check point, SKS's strict split check
  * (the same condition as `factorCheck`, computed together with the roots), roots.
  * Throws LowMBarError for every failure, including |d| > mbar (as SKS does), so a caller can
  * map it straight to SyncFail. Both result lists are sorted ascending.

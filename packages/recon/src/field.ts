@@ -1,5 +1,5 @@
 /**
- * GF(p) for SKS recon (spec/recon.md §2.1, §2.2, §5.2), on native `bigint`.
+ * GF(p) for SKS recon (docs/recon.md §2; sample points §5), on native `bigint`.
  *
  * Elements are plain bigints in [0, p). The arithmetic functions assume reduced inputs and
  * return reduced outputs; `reduce` brings any integer into range. The modulus is fixed to
@@ -9,10 +9,10 @@
 /** The SKS prime, 129 bits (SKS `rMisc.ml` order_string, conflux `P_SKS`). */
 export const P_SKS = 530512889551602322505127520352579437339n;
 
-/** Bytes of a field element on the wire: exactly 17, little-endian (§2). */
+/** Bytes of a field element on the wire: exactly 17, little-endian (docs/recon.md §2). */
 export const ELEMENT_BYTES = 17;
 
-/** Bytes of an element's source hash: the 16-byte MD5 SKS key hash (§2.2). */
+/** Bytes of an element's source hash: the 16-byte MD5 SKS key hash (docs/recon.md §2). */
 export const HASH_BYTES = 16;
 
 const P = P_SKS;
@@ -95,7 +95,7 @@ export function pow(a: bigint, e: bigint): bigint {
   return result;
 }
 
-/** The element of a 16-byte MD5 SKS key hash: the hash read as a little-endian integer (§2.2). */
+/** The element of a 16-byte MD5 SKS key hash: the hash read as a little-endian integer (docs/recon.md §2). */
 export function elementFromHash(hash: Uint8Array): bigint {
   if (hash.length !== HASH_BYTES) throw new RangeError(`GF(p): a key hash has ${HASH_BYTES} bytes, got ${hash.length}`);
   const b = asBuffer(hash);
@@ -111,7 +111,7 @@ export function elementToHash(x: bigint): Buffer {
   return out;
 }
 
-/** Writes the 17-byte little-endian wire form of x into `out` at `offset` (§2). */
+/** Writes the 17-byte little-endian wire form of x into `out` at `offset` (docs/recon.md §2). */
 export function writeElement(x: bigint, out: Uint8Array, offset = 0): void {
   if (!isElement(x)) throw new RangeError('GF(p): value out of range');
   const b = asBuffer(out);
@@ -120,7 +120,7 @@ export function writeElement(x: bigint, out: Uint8Array, offset = 0): void {
   b[offset + 16] = Number(x >> 128n);
 }
 
-/** The 17-byte little-endian wire form of x (§2); a key hash becomes `d[0..15] || 00`. */
+/** The 17-byte little-endian wire form of x (docs/recon.md §2); a key hash becomes `d[0..15] || 00`. */
 export function elementToBytes(x: bigint): Buffer {
   const out = Buffer.allocUnsafe(ELEMENT_BYTES);
   writeElement(x, out, 0);
@@ -136,7 +136,7 @@ export function elementFromBytes(bytes: Uint8Array, offset = 0): bigint {
   return x;
 }
 
-/** Sample point i: 0, −1, 1, −2, 2, −3, … reduced mod p (§5.2; SKS `zZp.ml` points). */
+/** Sample point i: 0, −1, 1, −2, 2, −3, … reduced mod p (docs/recon.md §5; SKS `zZp.ml` points). */
 export function samplePoint(i: number): bigint {
   const magnitude = BigInt((i + 1) >> 1);
   return i % 2 === 0 ? magnitude : neg(magnitude);

@@ -1,14 +1,21 @@
 /**
- * @dkeyserv/recon — SKS set reconciliation (spec/recon.md).
+ * @dkeyserv/recon — SKS set reconciliation (docs/recon.md).
  *
- * The storage-independent half of the recon engine:
- * - `ZZp`: GF(p) on native bigint with p = P_SKS, key hash ↔ element ↔ 17-byte wire form,
- *   sample points (§2, §5.2);
- * - `Poly`: polynomials over GF(p) (§6.3);
- * - `interpolate`, `factorCheck`, `findRoots`, `reconcile`: decoding a ReconRqstPoly (§6.3);
- * - `Bitstring`, `elementPath`, `childIndex`: node prefixes and element paths (§5.4);
- * - messages: one type per recon message, `encodeMessage`, the bounded incremental
- *   `MessageReader`, Config helpers with SKS's `checkConfig` rules and the status strings (§3, §4).
+ * The public face, by topic (everything else in `src/` is internal):
+ * - GF(p) and prefixes: `ZZp` (p = P_SKS on native bigint, key hash ↔ element ↔ 17-byte wire
+ *   form, sample points; docs/recon.md §2, §5), `Bitstring` (node prefixes, docs/recon.md §5);
+ * - decoding a ReconRqstPoly: `reconcile` (docs/recon.md §8), which throws `LowMBarError` when the
+ *   difference is larger than the samples carry;
+ * - messages: the `ReconMessage` types, `encodeMessage`, the bounded incremental `MessageReader`,
+ *   `DONE`/`FLUSH`/`SYNC_FAIL`, Config helpers (`configMessage`, `encodeConfigStatus`;
+ *   docs/recon.md §3, §4);
+ * - the prefix tree kept in the key store's transactions: `PrefixTree`, `SKS_PTREE_PARAMS`,
+ *   `attachPrefixTrees`, `openPrefixTrees`, `rebuildPrefixTree`, `checkPrefixTree`
+ *   (docs/recon.md §5);
+ * - a node: `ReconPeer` (sessions, gossip, recovery; docs/recon.md §1, §12), `readMembership`;
+ *   for tools that drive a session by hand `ReconConnection`, `exchangeConfig` and `hashQuery`
+ *   (docs/recon.md §4, §10);
+ * - errors: every error thrown on purpose is a `ReconError` (`errors.ts`).
  *
  * @example
  * ```ts
@@ -35,23 +42,38 @@
  * }
  * ```
  */
-export * as ZZp from './field';
-export * as Poly from './poly';
-export type { Polynomial } from './poly';
-export * from './decode';
-export * from './bitstring';
-export * from './messages/wire';
-export * from './messages/codec';
-export * from './messages/recon-rqst-poly';
-export * from './messages/recon-rqst-full';
-export * from './messages/elements';
-export * from './messages/full-elements';
-export * from './messages/sync-fail';
-export * from './messages/done';
-export * from './messages/flush';
-export * from './messages/error';
-export * from './messages/config';
-export * from './ptree';
-export * from './session';
-export * from './recover';
-export * from './peer';
+import * as ZZp from './field';
+
+export { ZZp };
+export { Bitstring } from './bitstring';
+export { reconcile, type ReconcileResult } from './decode';
+export { ReconError, ReconProtocolError, ReconSessionError, ReconConfigError, DecodeError, LowMBarError, HashQueryError } from './errors';
+export type { ProtocolFailure, DecodeFailure } from './errors';
+
+// messages
+export { encodeMessage, MessageReader, type ReconMessage } from './messages/codec';
+export type { ReconLimits } from './messages/wire';
+export type { ReconRqstPoly } from './messages/recon-rqst-poly';
+export type { ReconRqstFull } from './messages/recon-rqst-full';
+export type { Elements } from './messages/elements';
+export type { FullElements } from './messages/full-elements';
+export { SYNC_FAIL, type SyncFail } from './messages/sync-fail';
+export { DONE, type Done } from './messages/done';
+export { FLUSH, type Flush } from './messages/flush';
+export type { ErrorMessage } from './messages/error';
+export { configMessage, encodeConfigStatus, type ConfigMessage, type ConfigStatus, type PeerConfig, type ReconConfig } from './messages/config';
+
+// the prefix tree
+export { PrefixTree, SKS_PTREE_PARAMS, type PTreeParams, type ReconTree } from './ptree/prefix-tree';
+export type { PTreeNode } from './ptree/node';
+export { attachPrefixTrees, checkPrefixTree, openPrefixTrees, rebuildPrefixTree } from './ptree/hooks';
+
+// sessions, recovery and the node
+export { ReconConnection } from './session/connection';
+export { exchangeConfig, type ConfigExchange } from './session/handshake';
+export { DEFAULT_REQUESTER_OPTIONS, type RequesterOptions } from './session/requester';
+export { DEFAULT_RESPONDER_OPTIONS, type ResponderOptions } from './session/responder';
+export { DEFAULT_HASHQUERY_OPTIONS, hashQuery, type HashQueryOptions } from './recover/hashquery-client';
+export type { RecoverOptions } from './recover/recoverer';
+export { readMembership, type MembershipFile, type Partner } from './peer/partners';
+export { ReconPeer, type ExtraSet, type PeerStatus, type ReconPeerOptions, type SessionEvent } from './peer/recon-peer';

@@ -1,5 +1,5 @@
 /**
- * Polynomials over GF(p) (spec/recon.md §6.3), as arrays of coefficients in ascending degree.
+ * Polynomials over GF(p) (docs/recon.md §8), as arrays of coefficients in ascending degree.
  *
  * Every function returns a normalised polynomial: coefficients reduced mod p and no trailing
  * zeros, so the zero polynomial is `[]` and `f.length - 1` is the true degree. Inputs are
@@ -118,7 +118,7 @@ export function gcd(a: Polynomial, b: Polynomial): bigint[] {
   return monic(x);
 }
 
-/** Π (z − r) over the given roots: the characteristic polynomial of a set (§5.3). */
+/** Π (z − r) over the given roots: the characteristic polynomial of a set (docs/recon.md §5, svalues). */
 export function fromRoots(roots: Iterable<bigint>): bigint[] {
   let f: bigint[] = [1n];
   for (const r of roots) {
@@ -200,7 +200,7 @@ export function powLinearMod(a: bigint, e: bigint, f: Polynomial): bigint[] {
   return r;
 }
 
-/** z^e mod f, by default z^p mod f: the core of the split check of §6.3 step 6. */
+/** z^e mod f, by default z^p mod f: the core of the split check (docs/recon.md §8 step 4). */
 export function zPowModF(f: Polynomial, e: bigint = P): bigint[] {
   return powLinearMod(0n, e, f);
 }

@@ -2,7 +2,7 @@ import { Bitstring, ELEMENT_PATH_BITS, childIndex, elementPath } from '../src/bi
 import { elementToBytes } from '../src/field';
 import { D } from './vectors';
 
-describe('Bitstring (§2, §9.1 bitstring_test.go)', () => {
+describe('Bitstring (docs/recon.md §2, conflux bitstring_test.go)', () => {
   it('packs bits MSB-first', () => {
     expect(Bitstring.parse('1').bytes.toString('hex')).toBe('80');
     expect(Bitstring.parse('10').bytes.toString('hex')).toBe('80');
@@ -31,13 +31,13 @@ describe('Bitstring (§2, §9.1 bitstring_test.go)', () => {
     expect(() => Bitstring.fromBytes(Buffer.alloc(1), 9)).toThrow(RangeError);
   });
 
-  it('children for bitQuantum 2 come in SKS order 00, 01, 10, 11 (§5.4)', () => {
+  it('children for bitQuantum 2 come in SKS order 00, 01, 10, 11 (docs/recon.md §5)', () => {
     expect(Bitstring.EMPTY.children().map(String)).toEqual(['00', '01', '10', '11']);
     expect(Bitstring.parse('110').children().map(String)).toEqual(['11000', '11001', '11010', '11011']);
     expect(Bitstring.parse('01').child(2).toString()).toBe('0110');
     expect(Bitstring.parse('0').child(1, 1).toString()).toBe('01');
     expect(() => Bitstring.EMPTY.child(4)).toThrow(RangeError);
-    // The wire example of §3.1: prefix "01" is 2 bits in one byte 0x40.
+    // The wire example of vectors.ts (HEX.full01d1): prefix "01" is 2 bits in one byte 0x40.
     expect(Bitstring.EMPTY.child(1).bytes.toString('hex')).toBe('40');
   });
 
@@ -53,7 +53,7 @@ describe('Bitstring (§2, §9.1 bitstring_test.go)', () => {
   });
 });
 
-describe('element paths (§5.4)', () => {
+describe('element paths (docs/recon.md §5)', () => {
   it('are the 17-byte wire form read MSB-first (the MD5 bytes in order)', () => {
     for (const d of D) {
       const path = elementPath(d.zz);

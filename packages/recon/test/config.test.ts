@@ -1,7 +1,7 @@
 import { MessageReader, encodeMessage } from '../src/messages/codec';
 import { checkConfig, configMessage, encodeConfigStatus, parseConfig } from '../src/messages/config';
 import type { ConfigEntry, ConfigMessage, ReconConfig } from '../src/messages/config';
-import { ReconProtocolError } from '../src/messages/wire';
+import { ReconProtocolError } from '../src/errors';
 import { HEX } from './vectors';
 
 const bytes = (h: string) => Buffer.from(h, 'hex');
@@ -41,7 +41,7 @@ function remote(overrides: Record<string, Buffer | undefined> = {}): ConfigMessa
 
 const failed = (reason: string) => ({ passed: false, reason });
 
-describe('Config bytes (§4.2, recon-vectors.txt)', () => {
+describe('Config bytes (docs/recon.md §4, vectors.ts)', () => {
   it('our Config is byte-identical to conflux', () => {
     expect(encodeMessage(configMessage(LOCAL)).toString('hex')).toBe(HEX.configConflux);
   });
@@ -66,7 +66,7 @@ describe('Config bytes (§4.2, recon-vectors.txt)', () => {
     expect(checkConfig(LOCAL, msg)).toEqual({ passed: true });
   });
 
-  it('§9.1 messages_test.go: Config round trip', () => {
+  it('conflux messages_test.go: Config round trip', () => {
     const config: ReconConfig = { version: '3.1415', httpPort: 11371, bitQuantum: 2, mbar: 5, filters: 'testing' };
     const back = decodeConfig(encodeMessage(configMessage(config)).toString('hex'));
     expect(parseConfig(back)).toEqual({ ...config, custom: new Map() });
@@ -85,7 +85,7 @@ describe('Config bytes (§4.2, recon-vectors.txt)', () => {
   });
 });
 
-describe('checkConfig: SKS rules and reason texts (§4.3)', () => {
+describe('checkConfig: SKS rules and reason texts (docs/recon.md §4)', () => {
   it('passes a matching peer, reordered filters, and newer or exactly minimal versions', () => {
     expect(checkConfig(LOCAL, remote())).toEqual({ passed: true });
     expect(checkConfig(LOCAL, remote({ filters: text('yminsky.merge,yminsky.dedup') }))).toEqual({ passed: true });
@@ -138,7 +138,7 @@ describe('checkConfig: SKS rules and reason texts (§4.3)', () => {
   });
 });
 
-describe('config status strings (§4.1)', () => {
+describe('config status strings (docs/recon.md §4)', () => {
   it('encodes passed and failed + reason as bare strings', () => {
     expect(encodeConfigStatus({ passed: true }).toString('hex')).toBe(HEX.statusPassed);
     expect(encodeConfigStatus({ passed: false, reason: 'mbar values do not match' })).toEqual(

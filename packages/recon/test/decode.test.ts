@@ -1,4 +1,5 @@
-import { DecodeError, LowMBarError, factorCheck, findRoots, interpolate, reconcile, solveRational } from '../src/decode';
+import { factorCheck, findRoots, interpolate, reconcile, solveRational } from '../src/decode';
+import { DecodeError, LowMBarError } from '../src/errors';
 import * as Z from '../src/field';
 import * as Poly from '../src/poly';
 import {
@@ -17,7 +18,7 @@ import {
 const POINTS = Z.samplePoints(6);
 const ascending = (xs: Iterable<bigint>) => [...xs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
-/** Root svalues of a set: Π (point − x) (§5.3). */
+/** Root svalues of a set: Π (point − x) (docs/recon.md §5). */
 function svalues(set: Iterable<bigint>, points: readonly bigint[] = POINTS): bigint[] {
   const sv = points.map(() => 1n);
   for (const x of set) points.forEach((k, i) => (sv[i] = Z.mul(sv[i], Z.sub(k, x))));
@@ -49,7 +50,7 @@ const [d1, d2, d3, d4, d5, d6] = D.map((d) => d.zz);
 const A = [d1, d2, d3, d4, d5];
 const B = [d1, d2, d3, d6];
 
-describe('§9.2 vectors: A = {d1..d5} vs B = {d1, d2, d3, d6}', () => {
+describe('vectors.ts: A = {d1..d5} vs B = {d1, d2, d3, d6}', () => {
   it('root svalues are the products of (point − x)', () => {
     expect(svalues(A)).toEqual(SV_A);
     expect(svalues(B)).toEqual(SV_B);
@@ -76,11 +77,11 @@ describe('§9.2 vectors: A = {d1..d5} vs B = {d1, d2, d3, d6}', () => {
   });
 });
 
-describe('§9.1 conflux decode vectors (p = P_SKS)', () => {
+describe('conflux decode vectors (p = P_SKS)', () => {
   it('TestCannedInterpolation: 13 samples, d = −11', () => {
     const points = Z.samplePoints(13);
     const rf = solveRational(CANNED_INTERPOLATION.values, points, CANNED_INTERPOLATION.d);
-    // As stated in the spec …
+    // The coefficients first written down for this vector (a few, abbreviated) …
     expect(rf.num).toEqual([201510631159794911579036209221877731351n, 1n]);
     expect(rf.den).toHaveLength(13);
     expect(rf.den[0]).toBe(471406228141421561633415986254867829648n);

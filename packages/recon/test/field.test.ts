@@ -5,14 +5,14 @@ import { D, JUST_ONE_KEY, P_DECIMAL, P_HEX, POINTS_HEX } from './vectors';
 const md5 = (s: string) => createHash('md5').update(s).digest();
 
 describe('GF(p) constants', () => {
-  it('p is the SKS prime (§2.1)', () => {
+  it('p is the SKS prime (docs/recon.md §2)', () => {
     expect(Z.P_SKS.toString()).toBe(P_DECIMAL);
     expect(Z.P_SKS.toString(16)).toBe(P_HEX);
     expect(Z.P_SKS.toString(2)).toHaveLength(129);
     expect(Z.P_SKS > 1n << 128n).toBe(true);
   });
 
-  it('sample points are 0, −1, 1, −2, 2, −3 reduced mod p (§5.2)', () => {
+  it('sample points are 0, −1, 1, −2, 2, −3 reduced mod p (docs/recon.md §5)', () => {
     expect(Z.samplePoints(6).map((x) => x.toString(16))).toEqual(POINTS_HEX);
     expect(Z.samplePoints(13)).toEqual([0, -1, 1, -2, 2, -3, 3, -4, 4, -5, 5, -6, 6].map((i) => Z.fromInt(i)));
     expect(Z.samplePoints(0)).toEqual([]);
@@ -61,12 +61,12 @@ describe('GF(p) arithmetic', () => {
     expect(Z.isElement(Z.P_SKS)).toBe(false);
   });
 
-  it('§9.1 TestJustOneKey: svalues of {x} are point − x', () => {
+  it('conflux TestJustOneKey: svalues of {x} are point − x', () => {
     const sv = Z.samplePoints(6).map((k) => Z.sub(k, JUST_ONE_KEY.element));
     expect(sv).toEqual(JUST_ONE_KEY.svalues);
   });
 
-  it('§9.1 adding then removing 200 elements returns every svalue to 1', () => {
+  it('conflux: adding then removing 200 elements returns every svalue to 1', () => {
     const points = Z.samplePoints(6);
     const sv = points.map(() => 1n);
     const xs = Array.from({ length: 200 }, (_, i) => 65536n + BigInt(i));
@@ -77,7 +77,7 @@ describe('GF(p) arithmetic', () => {
   });
 });
 
-describe('conversions (§2.2)', () => {
+describe('conversions (docs/recon.md §2)', () => {
   it('MD5 key hash ↔ element is little-endian', () => {
     for (const d of D) {
       const hash = Buffer.from(d.md5, 'hex');
@@ -94,7 +94,7 @@ describe('conversions (§2.2)', () => {
     }
   });
 
-  it('§9.1 byte order: 65536 is 00 00 01 then zeros', () => {
+  it('conflux byte order: 65536 is 00 00 01 then zeros', () => {
     expect(Z.elementToBytes(65536n).toString('hex')).toBe('0000010000000000000000000000000000');
     expect(Z.elementToBytes(Z.P_SKS - 1n)).toHaveLength(17);
     expect(Z.elementFromBytes(Z.elementToBytes(Z.P_SKS - 1n))).toBe(Z.P_SKS - 1n);

@@ -5,8 +5,8 @@ import type { ReconMessage } from '../src/messages/codec';
 import { DONE } from '../src/messages/done';
 import { FLUSH } from '../src/messages/flush';
 import { SYNC_FAIL } from '../src/messages/sync-fail';
-import { ReconProtocolError } from '../src/messages/wire';
-import type { ProtocolFailure } from '../src/messages/wire';
+import { ReconProtocolError } from '../src/errors';
+import type { ProtocolFailure } from '../src/errors';
 import { D, HEX, SV_A } from './vectors';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -52,7 +52,7 @@ function rejects(buf: Buffer, reason: ProtocolFailure, limits?: ConstructorParam
   return err;
 }
 
-describe('exact message bytes (§3.1, recon-vectors.txt)', () => {
+describe('exact message bytes (docs/recon.md §3, vectors.ts)', () => {
   it('ReconRqstPoly, root, size 5, svalues of {d1..d5}', () => {
     const msg: ReconMessage = { type: 'ReconRqstPoly', prefix: Bitstring.EMPTY, size: 5, samples: SV_A };
     expect(hex(encodeMessage(msg))).toBe(HEX.poly);

@@ -1,4 +1,4 @@
-import { parseMembership } from '../src/index';
+import { parseMembership } from '../src/peer/partners';
 
 describe('SKS membership files', () => {
   test('host port lines, comments and blank lines; bad lines are reported and skipped', () => {

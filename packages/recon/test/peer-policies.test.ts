@@ -1,9 +1,11 @@
 import { RECON_POLICIES } from '@dkeyserv/pgp';
-import { configMessage, peerSoftware, Unobtainable } from '../src/index';
+import { configMessage } from '../src/index';
+import { peerSoftware } from '../src/peer/software';
+import { Unobtainable } from '../src/peer/unobtainable';
 
 describe('what a peer runs, from its Config (peer/software.ts)', () => {
   const base = { version: '1.1.6', httpPort: 11371, bitQuantum: 2, mbar: 5 };
-  /** SKS sends its entries in alphabetical order (spec/recon.md §4.2) */
+  /** SKS sends its entries in alphabetical order (docs/recon.md §4) */
   const sksOrder = (filters: string) => {
     const m = configMessage({ ...base, filters });
     return { ...m, entries: [...m.entries].sort((a, b) => (a[0] < b[0] ? -1 : 1)) };

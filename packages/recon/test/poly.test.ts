@@ -8,7 +8,7 @@ const D2 = D[1].zz;
 const P = Z.P_SKS;
 const poly = (...c: Array<number | bigint>) => Poly.fromCoefficients(c);
 
-// The §9.1 polynomial vectors of conflux poly_test.go use p = 65537 / 97; those that are plain
+// The polynomial vectors of conflux poly_test.go use p = 65537 / 97; those that are plain
 // integer identities are checked here over P_SKS (where no reduction happens).
 describe('polynomials over GF(p)', () => {
   it('degree, trailing zeros and printing', () => {
@@ -98,7 +98,7 @@ describe('polynomials over GF(p)', () => {
     );
   });
 
-  it('§9.1 TestPolyNomNomNom: canned num/den at z = −7', () => {
+  it('conflux TestPolyNomNomNom: canned num/den at z = −7', () => {
     const minus7 = Z.fromInt(-7);
     const numAt = Poly.evaluate(CANNED_INTERPOLATION.num, minus7);
     const denAt = Poly.evaluate(CANNED_INTERPOLATION.den, minus7);

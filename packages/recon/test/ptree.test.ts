@@ -1,5 +1,5 @@
 /**
- * The prefix tree on real LMDB: svalue vectors of spec/recon.md §9, split/join invariants under
+ * The prefix tree on real LMDB: the svalue vectors of vectors.ts, split/join invariants under
  * random inserts and removes, and the store hook keeping the tree equal to the key store.
  */
 import { createHash } from 'node:crypto';
@@ -33,7 +33,7 @@ describe('prefix tree', () => {
     expect(tree.node(Bitstring.EMPTY)!.svalues).toEqual(JUST_ONE_KEY.svalues);
   });
 
-  test('root svalues of {d1..d5} (spec §9.2)', () => {
+  test('root svalues of {d1..d5} (vectors.ts)', () => {
     const tree = freshTree('t2');
     store.transaction(() => ['1', '2', '3', '4', '5'].forEach((i) => tree.insert(md5(i))));
     expect(tree.node(Bitstring.EMPTY)!.svalues).toEqual(SV_A);

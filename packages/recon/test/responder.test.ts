@@ -1,8 +1,8 @@
 /**
- * The responder (spec/recon.md §6.2) against a requester whose tree is deeper than ours, over a
+ * The responder (docs/recon.md §7) against a requester whose tree is deeper than ours, over a
  * real socket pair on 127.0.0.1 and prefix trees on real LMDB:
  *  - a Poly that does not decode gets SyncFail, also at a leaf or a small node (never
- *    FullElements: conflux's requester drops the Elements it owes after one, §10 item 6);
+ *    FullElements: conflux's requester drops the Elements it owes after one, docs/recon.md §13);
  *  - requests for prefixes below one of our leaves are answered from the true sub-prefix
  *    (`ReconTree.nodeAt`): size and svalues of the leaf's elements under the prefix for a Poly,
  *    those elements minus the requester's for a Full;
@@ -19,7 +19,10 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyStore } from '@dkeyserv/db';
-import { Bitstring, FoundSet, PrefixTree, ReconConnection, runRequester, runResponder, DEFAULT_REQUESTER_OPTIONS, ZZp, type ReconMessage } from '../src/index';
+import { Bitstring, PrefixTree, ReconConnection, DEFAULT_REQUESTER_OPTIONS, ZZp, type ReconMessage } from '../src/index';
+import { FoundSet } from '../src/session/found';
+import { runRequester } from '../src/session/requester';
+import { runResponder } from '../src/session/responder';
 
 const md5 = (s: string) => createHash('md5').update(s).digest();
 const hex = (hs: Iterable<Buffer>) => [...hs].map((h) => h.toString('hex')).sort();

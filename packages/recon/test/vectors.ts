@@ -1,15 +1,17 @@
 /**
- * Recon test vectors, copied from spec/recon.md §3.1, §4.2, §9 and vectors/recon-vectors.txt
- * (tests never read ../shared). Where the spec abbreviates a conflux test vector with "…", the
- * complete numbers are taken from conflux `decode_test.go` (hockeypuck/hockeypuck
- * src/hockeypuck/conflux/decode_test.go: TestCannedInterpolation, TestCannedReconcile,
- * TestLowMBar, TestPolyNomNomNom); every value the spec does state is among them unchanged.
+ * Recon test vectors: exact frames and Config bytes as SKS 1.1.6 and conflux write them
+ * (docs/recon.md §3, §4), the elements d_i = MD5(decimal i) with their paths and svalues, and
+ * conflux's own test vectors (named after its Go test functions). Where a conflux vector was first
+ * written down abbreviated with "…", the complete numbers are taken from conflux `decode_test.go`
+ * (hockeypuck/hockeypuck src/hockeypuck/conflux/decode_test.go: TestCannedInterpolation,
+ * TestCannedReconcile, TestLowMBar, TestPolyNomNomNom); every value of the abbreviated form is
+ * among them unchanged.
  */
 
 export const P_DECIMAL = '530512889551602322505127520352579437339';
 export const P_HEX = '18f1d10e4878b1fdfc91f85d930a5431b';
 
-/** d_i = MD5(decimal i) (§9.2, recon-vectors.txt). */
+/** d_i = MD5(decimal i), as field elements and paths. */
 export const D = [
   { i: 1, md5: 'c4ca4238a0b923820dcc509a6f75849b', zz: 206718104415996593065841226801035266756n, bits0to7: '11000100' },
   { i: 2, md5: 'c81e728d9d4c2f636f067f89cc14862c', zz: 59182221446870201566873782281783353032n, bits0to7: '11001000' },
@@ -19,7 +21,7 @@ export const D = [
   { i: 6, md5: '1679091c5a880faf6fb5e6087eb1b2dc', zz: 293357987885503804325306124907703793942n, bits0to7: '00010110' },
 ] as const;
 
-/** Sample points 0, −1, 1, −2, 2, −3 in hex (recon-vectors.txt). */
+/** Sample points 0, −1, 1, −2, 2, −3 in hex (docs/recon.md §5). */
 export const POINTS_HEX = [
   '0',
   '18f1d10e4878b1fdfc91f85d930a5431a',
@@ -55,7 +57,7 @@ export const AB_DEN = [237154901666098518179821395444875643397n, 1n];
 
 const ascii = (s: string): string => Buffer.from(s, 'latin1').toString('hex');
 
-/** Exact frames (§3.1, recon-vectors.txt). */
+/** Exact frames (docs/recon.md §3). */
 export const HEX = {
   poly:
     '000000770000000000000000000000000500000006eb6016a9721fa50d7607ae5b9722a9f8006f7ab4d87012dcc4954dffdbe26a17e8009a7ca002f3c5d9161e315d1e105381b200fdafc138ea062e8af5ace26cb2f56a8701ceab4ca1c2a3faac55da412ea4c6606200cce3d5411dd91b6aae280f1d2fee4a8300',
@@ -70,7 +72,7 @@ export const HEX = {
   /** conflux Config, http port 11371, filters yminsky.dedup,yminsky.merge. */
   configConflux:
     '0000007e0a000000050000000776657273696f6e00000005312e312e36000000096874747020706f72740000000400002c6b0000000a6269747175616e74756d0000000400000002000000046d62617200000004000000050000000766696c746572730000001b796d696e736b792e64656475702c796d696e736b792e6d65726765',
-  /** SKS Config (§4.2), http port 21371, keys alphabetical. */
+  /** SKS Config (docs/recon.md §4), http port 21371, keys alphabetical. */
   configSks:
     '0000007e0a00000005' +
     '0000000a' + ascii('bitquantum') + '00000004' + '00000002' +
@@ -78,11 +80,11 @@ export const HEX = {
     '00000009' + ascii('http port') + '00000004' + '0000537b' +
     '00000004' + ascii('mbar') + '00000004' + '00000005' +
     '00000007' + ascii('version') + '00000005' + ascii('1.1.6'),
-  /** Bare config status "passed" as SKS sends it (§4.1). */
+  /** Bare config status "passed" as SKS sends it (docs/recon.md §4). */
   statusPassed: '00000006' + ascii('passed'),
 };
 
-/** §9.1 TestJustOneKey: root svalues of a tree holding one element. */
+/** conflux TestJustOneKey: root svalues of a tree holding one element. */
 export const JUST_ONE_KEY = {
   element: 224045810486609649306292620830306652473n,
   svalues: [
@@ -95,7 +97,7 @@ export const JUST_ONE_KEY = {
   ],
 };
 
-/** §9.1 TestCannedInterpolation: 13 values at points 0, −1, 1, …, −6, 6 and d = −11. */
+/** conflux TestCannedInterpolation: 13 values at points 0, −1, 1, …, −6, 6 and d = −11. */
 export const CANNED_INTERPOLATION = {
   values: [
     50209572917763804813893169477404135246n,
@@ -131,14 +133,14 @@ export const CANNED_INTERPOLATION = {
   ],
 };
 
-/** §9.1 TestPolyNomNomNom: the canned num/den at z = −7. */
+/** conflux TestPolyNomNomNom: the canned num/den at z = −7. */
 export const EVALUATION_AT_MINUS_7 = {
   num: 201510631159794911579036209221877731344n,
   den: 77151748131754717019960190430023395826n,
   ratio: 372597725470208235965358485960825765733n,
 };
 
-/** §9.1 TestCannedReconcile: 21 values at points 0, −1, 1, …, −10, 10 and d = 10 − 5. */
+/** conflux TestCannedReconcile: 21 values at points 0, −1, 1, …, −10, 10 and d = 10 − 5. */
 export const CANNED_RECONCILE = {
   values: [
     325567491442841181381134847399735305017n,
@@ -187,7 +189,7 @@ export const CANNED_RECONCILE = {
   ],
 };
 
-/** §9.1 TestLowMBar: 8 values at Zpoints(8), d = 3 → ErrLowMBar. */
+/** conflux TestLowMBar: 8 values at Zpoints(8), d = 3 → ErrLowMBar. */
 export const LOW_MBAR = {
   values: [
     260405721246918987273155339614020972656n,
@@ -202,5 +204,5 @@ export const LOW_MBAR = {
   d: 3,
 };
 
-/** §9.1 TestFactorCheck: z² + b·z + c passes. */
+/** conflux TestFactorCheck: z² + b·z + c passes. */
 export const FACTOR_CHECK = [23910866165498202015403350789738609658n, 117479252320778380699969369242473163812n, 1n];

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { verifyingKey } from '../verify/pubkey';
 import { PgpError } from '../errors';
+import { trailerV4V6 } from '../signature';
 
 export type GoVariant = '2.3' | '2.4';
 
@@ -420,7 +421,8 @@ function parseV4V6Sig(body: Buffer, variant: GoVariant): GoSig {
     hashName: HASH_NAMES[hashAlgo],
     hashTag: Buffer.alloc(0),
     created: 0,
-    suffix: hashSuffix(body, version, hashedEnd),
+    // go-crypto's HashSuffix: version ‖ type ‖ algorithms ‖ hashed length ‖ hashed area ‖ version ‖ 0xFF ‖ 4-octet length
+    suffix: trailerV4V6(body, version, hashedEnd),
     flagSign: false,
   };
   const state = { created: false };
@@ -456,16 +458,6 @@ function parseV4V6Sig(body: Buffer, variant: GoVariant): GoSig {
       sig.native = r.take(PQ_SIG[pubkeyAlgo], `algorithm ${pubkeyAlgo} signature`);
   }
   return sig;
-}
-
-/** go-crypto's HashSuffix: version ‖ type ‖ algorithms ‖ hashed length ‖ hashed area ‖ version ‖ 0xFF ‖ 4-octet length. */
-function hashSuffix(body: Buffer, version: number, hashedEnd: number): Buffer {
-  const t = Buffer.allocUnsafe(hashedEnd + 6);
-  body.copy(t, 0, 0, hashedEnd);
-  t[hashedEnd] = version;
-  t[hashedEnd + 1] = 0xff;
-  t.writeUInt32BE(hashedEnd, hashedEnd + 2);
-  return t;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Hockeypuck (≥ 2.2) key normalisation, as a pure function: the packets Hockeypuck 2.3.3 or
  * 2.4-beta2 stores for a key, so that their SKS-style MD5 (sksPacketsHash) is the `md5` it stores
- * and announces in recon (spec/hockeypuck.md §5–6).
+ * and announces in recon (docs/recon-policies.md, docs/sks-key-hash.md §8).
  *
  * Its pipeline for one key, re-stated from its source (openpgp/io.go, resolve.go, pubkey.go,
  * userid.go, subkey.go, verify.go) and the packet parsers of its go-crypto (hockeypuck-parse.ts):

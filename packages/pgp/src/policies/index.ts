@@ -44,7 +44,7 @@ export interface ReconPolicy {
   view(key: PublicKey): PolicyView;
 }
 
-/** spec/recon.md §4.4 */
+/** The filter strings as each server sends them (docs/recon-policies.md, docs/recon.md §4). */
 const SKS_FILTERS = 'yminsky.dedup,yminsky.merge';
 const HOCKEYPUCK_FILTERS =
   'drop:UAT,drop:hardRevokedCruft,drop:implausible,drop:invalidSelfSig,drop:structuralMartian,drop:unbound,drop:unparseable,schema:application/pgp-keys,versions:34,yminsky.dedup,yminsky.merge';
@@ -79,7 +79,7 @@ function hockeypuck(name: ReconPolicyName, filters: string, software: string, va
     filters,
     software,
     versions,
-    // conflux ≥ 2.2 compares the whole string (spec/recon.md §4.3)
+    // conflux ≥ 2.2 compares the whole string (docs/recon.md §13, docs/recon-policies.md)
     accepts: (theirs) => theirs === filters,
     view(key) {
       const wrong = wrongVersion(name, key, versions);

@@ -1,5 +1,5 @@
 /**
- * The stored form of a key (DESIGN.md §4): what SKS 1.1.6 stores (spec/recon.md §8.2), so that
+ * The stored form of a key (docs/sks-key-hash.md §4): what SKS 1.1.6 stores, so that
  * the SKS key hash of a stored key matches SKS's: the SKS key grammar and dedup. Every recon
  * policy's view is taken from this form (index.ts). Two deliberate differences, both for input
  * SKS would reject whole: trust (12) and marker (10) packets are dropped first (gpg keyrings carry
@@ -20,7 +20,7 @@ export interface KeyLimits {
 
 export const DEFAULT_KEY_LIMITS: KeyLimits = { maxPackets: 20_000, maxKeyBytes: 8 * 1024 * 1024 };
 
-/** Key packet versions SKS can hash (spec/recon.md §8.2). */
+/** Key packet versions SKS can hash (docs/sks-key-hash.md §4). */
 export const SKS_VERSIONS: readonly number[] = [2, 3, 4];
 
 /**

@@ -18,12 +18,6 @@ import { signedData } from './hashed-data';
 import { UnsupportedAlgorithmError, VerifyingKey, verifyingKey } from './pubkey';
 import { isVerifiable, prepareVerification, PublicKeyOperation, runOperation, runOperationAsync, VerifyResult } from './verify';
 
-export { signedData } from './hashed-data';
-export { UnsupportedAlgorithmError, verifyingKey } from './pubkey';
-export type { VerifyingKey } from './pubkey';
-export { isVerifiable, verifySignature } from './verify';
-export type { VerifyResult } from './verify';
-
 export interface ComponentValidity {
   valid: boolean;
   revoked: boolean;

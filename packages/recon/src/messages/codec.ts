@@ -1,9 +1,9 @@
 /**
- * Recon framing (spec/recon.md §3): `int L | u8 type | payload (L − 1 bytes)`.
+ * Recon framing (docs/recon.md §3): `int L | u8 type | payload (L − 1 bytes)`.
  *
  * `encodeMessage` builds one frame. `MessageReader` is an incremental decoder for a hostile
  * byte stream: feed it chunks with `push`, take complete messages with `next` (or the bare
- * config status strings of §4.1 with `nextStatus`). Every declared length is checked against
+ * config status strings of docs/recon.md §4 with `nextStatus`). Every declared length is checked against
  * the limits before bytes are buffered for it, and nothing is allocated from a declared size;
  * any violation throws ReconProtocolError, after which the reader stays failed.
  */
@@ -11,13 +11,12 @@ import { readConfig, writeConfig } from './config';
 import type { ConfigMessage, ConfigStatus } from './config';
 import { DONE } from './done';
 import type { Done } from './done';
-import { readElements, writeElements } from './elements';
+import { elementListCodec } from './elements';
 import type { Elements } from './elements';
 import { readErrorMessage, writeErrorMessage } from './error';
 import type { ErrorMessage } from './error';
 import { FLUSH } from './flush';
 import type { Flush } from './flush';
-import { readFullElements, writeFullElements } from './full-elements';
 import type { FullElements } from './full-elements';
 import { readReconRqstFull, writeReconRqstFull } from './recon-rqst-full';
 import type { ReconRqstFull } from './recon-rqst-full';
@@ -25,7 +24,8 @@ import { readReconRqstPoly, writeReconRqstPoly } from './recon-rqst-poly';
 import type { ReconRqstPoly } from './recon-rqst-poly';
 import { SYNC_FAIL } from './sync-fail';
 import type { SyncFail } from './sync-fail';
-import { DEFAULT_LIMITS, ReconProtocolError, WireReader, WireWriter } from './wire';
+import { ReconProtocolError } from '../errors';
+import { DEFAULT_LIMITS, WireReader, WireWriter } from './wire';
 import type { ReconLimits } from './wire';
 
 export type ReconMessage =
@@ -39,7 +39,7 @@ export type ReconMessage =
   | ErrorMessage
   | ConfigMessage;
 
-/** Message type codes (§3). 8 DbRqst and 9 DbRepl are legacy and rejected like unknown codes. */
+/** Message type codes (docs/recon.md §3). 8 DbRqst and 9 DbRepl are legacy and rejected like unknown codes. */
 export const MsgType = Object.freeze({
   ReconRqstPoly: 0,
   ReconRqstFull: 1,
@@ -63,8 +63,8 @@ const empty = <M extends ReconMessage>(msg: M): Codec<M> => ({ write: () => {}, 
 const CODECS: Codecs = {
   ReconRqstPoly: { write: writeReconRqstPoly, read: readReconRqstPoly },
   ReconRqstFull: { write: writeReconRqstFull, read: readReconRqstFull },
-  Elements: { write: writeElements, read: readElements },
-  FullElements: { write: writeFullElements, read: readFullElements },
+  Elements: elementListCodec('Elements'),
+  FullElements: elementListCodec('FullElements'),
   SyncFail: empty<SyncFail>(SYNC_FAIL),
   Done: empty<Done>(DONE),
   Flush: empty<Flush>(FLUSH),
@@ -173,7 +173,7 @@ export class MessageReader {
   }
 
   /**
-   * The peer's bare config status (§4.1): "passed", or "failed" and a reason string; undefined
+   * The peer's bare config status (docs/recon.md §4): "passed", or "failed" and a reason string; undefined
    * until all of it has arrived. Anything else throws ReconProtocolError 'status'.
    */
   nextStatus(): ConfigStatus | undefined {

@@ -1,10 +1,11 @@
 /**
- * Config (code 10, both sides, first; spec/recon.md §4): int n, then n (key, value) strings.
+ * Config (code 10, both sides, first; docs/recon.md §4): int n, then n (key, value) strings.
  * `http port`, `bitquantum` and `mbar` hold 4-byte big-endian ints; `version` and `filters`
- * are text. After the exchange each side sends a bare status string (§4.1), see
+ * are text. After the exchange each side sends a bare status string (docs/recon.md §4), see
  * `encodeConfigStatus` and `MessageReader.nextStatus`.
  */
-import { ReconProtocolError, WireWriter } from './wire';
+import { ReconProtocolError } from '../errors';
+import { WireWriter } from './wire';
 import type { WireReader } from './wire';
 
 /** One key/value pair as sent. Keys are byte strings mapped 1:1 to chars (latin1). */
@@ -18,12 +19,12 @@ export interface ConfigMessage {
 
 /** What this side advertises. */
 export interface ReconConfig {
-  /** "1.1.6" for SKS and conflux (§4.2). */
+  /** "1.1.6" for SKS and conflux (docs/recon.md §4). */
   readonly version: string;
   readonly httpPort: number;
   readonly bitQuantum: number;
   readonly mbar: number;
-  /** Comma-separated, e.g. "yminsky.dedup,yminsky.merge" for SKS partners (§4.4). */
+  /** Comma-separated, e.g. "yminsky.dedup,yminsky.merge" for SKS partners (docs/recon-policies.md). */
   readonly filters: string;
   /** Extra text pairs (conflux sends them after its five; SKS ignores unknown keys). */
   readonly custom?: readonly (readonly [string, string])[];
@@ -39,7 +40,7 @@ export interface PeerConfig {
   readonly custom: ReadonlyMap<string, string>;
 }
 
-/** The status string sent after the Config exchange (§4.1), also the result of `checkConfig`. */
+/** The status string sent after the Config exchange (docs/recon.md §4), also the result of `checkConfig`. */
 export type ConfigStatus = { readonly passed: true } | { readonly passed: false; readonly reason: string };
 
 const KEY_VERSION = 'version';
@@ -185,7 +186,7 @@ function versionBelow(v: readonly number[], min: readonly number[]): boolean {
 }
 
 /**
- * SKS's acceptance rules (§4.3, `reconCS.ml` test_configdata), in SKS's order and with its
+ * SKS's acceptance rules (docs/recon.md §4, `reconCS.ml` test_configdata), in SKS's order and with its
  * reason texts: version (≥ 0.1.5, three ints), filters as sets, bitquantum, mbar; a missing
  * entry gives "Missing entry in configdata". `http port` is not checked here.
  */
@@ -223,7 +224,10 @@ export function checkConfig(local: ReconConfig, remote: ConfigMessage): ConfigSt
   }
 }
 
-/** The bare, unframed status strings of §4.1: "passed", or "failed" followed by the reason. */
+/**
+ * The bare, unframed status strings of the Config exchange (docs/recon.md §4): "passed", or
+ * "failed" followed by the reason.
+ */
 export function encodeConfigStatus(status: ConfigStatus): Buffer {
   const w = new WireWriter();
   if (status.passed) w.bytes('passed');

@@ -1,4 +1,4 @@
-/** Done (code 5, requester → responder; spec/recon.md §3, §6.1): the session is over. Empty payload. */
+/** Done (code 5, requester → responder; docs/recon.md §3, §6): the session is over. Empty payload. */
 export interface Done {
   readonly type: 'Done';
 }

@@ -1,5 +1,5 @@
 /**
- * Error (code 7, either side; spec/recon.md §3, §6.2): a text reason, after which the sender
+ * Error (code 7, either side; docs/recon.md §3, §7): a text reason, after which the sender
  * gives up, e.g. SKS's "server should never received request for non-existant node (ReconRqst_Full)".
  */
 import type { WireReader, WireWriter } from './wire';

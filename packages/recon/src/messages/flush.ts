@@ -1,5 +1,5 @@
 /**
- * Flush (code 6, requester → responder; spec/recon.md §3, §6.1): the responder must write its
+ * Flush (code 6, requester → responder; docs/recon.md §3, §6): the responder must write its
  * pending replies now; without it SKS and conflux hold them back and the session deadlocks.
  * Empty payload.
  */

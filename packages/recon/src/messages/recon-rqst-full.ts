@@ -1,5 +1,5 @@
 /**
- * ReconRqstFull (code 1, requester → responder; spec/recon.md §3, §6.1): a node's prefix and
+ * ReconRqstFull (code 1, requester → responder; docs/recon.md §3, §6): a node's prefix and
  * every requester element under it.
  */
 import type { Bitstring } from '../bitstring';

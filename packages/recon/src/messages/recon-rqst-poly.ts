@@ -1,5 +1,5 @@
 /**
- * ReconRqstPoly (code 0, requester → responder; spec/recon.md §3, §6.1): a node's prefix,
+ * ReconRqstPoly (code 0, requester → responder; docs/recon.md §3, §6): a node's prefix,
  * its element count on the requester side, and its svalues at the sample points.
  */
 import type { Bitstring } from '../bitstring';

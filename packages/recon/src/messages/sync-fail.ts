@@ -1,5 +1,5 @@
 /**
- * SyncFail (code 4, responder → requester; spec/recon.md §3, §6.2): the node's difference is
+ * SyncFail (code 4, responder → requester; docs/recon.md §3, §7): the node's difference is
  * too large to decode; the requester descends into its children. Empty payload.
  */
 export interface SyncFail {

@@ -1,8 +1,9 @@
 /**
- * Recon wire primitives (spec/recon.md §2): int, string, bitstring, ZZp and ZZp arrays, with
+ * Recon wire primitives (docs/recon.md §2): int, string, bitstring, ZZp and ZZp arrays, with
  * a bounded reader for hostile input and a growing writer.
  */
 import { Bitstring } from '../bitstring';
+import { ReconProtocolError } from '../errors';
 import { ELEMENT_BYTES, elementFromBytes, writeElement } from '../field';
 
 /** Hard limits applied while decoding; every declared length is checked before it is used. */
@@ -28,26 +29,6 @@ export const DEFAULT_LIMITS: ReconLimits = Object.freeze({
   maxConfigPairs: 64,
   maxBitstringBits: ELEMENT_BYTES * 8,
 });
-
-/** Why a peer's bytes were rejected. */
-export type ProtocolFailure =
-  | 'frame-length' // L is 0 or above maxFrameLength
-  | 'unknown-message' // a type code we do not accept (including DbRqst/DbRepl)
-  | 'truncated' // a field runs past the end of the frame or stream
-  | 'trailing-bytes' // bytes left in a frame after its payload
-  | 'limit' // a count or length above a configured limit
-  | 'element' // a ZZp value ≥ p
-  | 'bitstring' // byte length inconsistent with the bit length
-  | 'config' // a Config value of the wrong shape
-  | 'status'; // a config status string other than passed/failed
-
-/** Malformed or over-limit recon input. Fatal for the session. */
-export class ReconProtocolError extends Error {
-  constructor(readonly reason: ProtocolFailure, message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
 
 /** Sequential reader over one complete frame payload. */
 export class WireReader {
@@ -216,7 +197,7 @@ export class WireWriter {
     return this;
   }
 
-  /** A set, written ascending by numeric value as SKS does (`ZZp.Set.elements`, §3). */
+  /** A set, written ascending by numeric value as SKS does (`ZZp.Set.elements`, docs/recon.md §3). */
   set(xs: Iterable<bigint>): this {
     return this.elements(Array.from(xs).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
   }

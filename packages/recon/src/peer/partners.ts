@@ -1,6 +1,6 @@
 /**
  * Recon partners: from the config, from `--peer HOST:PORT`, or from an SKS `membership` file
- * (spec/recon.md §7: one `host port` per line, `#` comments, blank lines ignored, malformed lines
+ * (docs/recon.md §12: one `host port` per line, `#` comments, blank lines ignored, malformed lines
  * reported and skipped).
  */
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * A recon node (spec/recon.md §1, §7): it accepts recon from its partners (and loopback) as
+ * A recon node (docs/recon.md §1, §12): it accepts recon from its partners (and loopback) as
  * requester, gossips to a random partner every interval (with jitter) as responder, and after
  * each session fetches what it lacks over hashquery from the peer's IP and advertised HTTP port.
  *
@@ -10,10 +10,10 @@
  * that policy. A fetched version that does not bring the asked hash into that policy's tree is
  * not fetched from that peer again for an hour (`Unobtainable`).
  * One session or recovery at a time: while busy, incoming connections are closed at once, as SKS
- * does (§4.5), and a gossip round is skipped. Every read has a deadline; a slow or dead peer only
- * ever costs its own session.
+ * does (docs/recon.md §12, §13), and a gossip round is skipped. Every read has a deadline; a slow
+ * or dead peer only ever costs its own session.
  *
- * An extra set (dkeyserv quorum members' attestations, DESIGN.md §6) rides on the same
+ * An extra set (dkeyserv quorum members' attestations, docs/quorum.md §7) rides on the same
  * connection: when both Configs carry its entry with the same value, the requester starts a
  * second reconciliation over the extra set's tree right after the key session's Done, and the
  * responder answers it; both then fetch what they lack from the set's own HTTP endpoint. A peer
@@ -27,7 +27,8 @@ import { ReconTree } from '../ptree/prefix-tree';
 import { DEFAULT_RECOVER_OPTIONS, recoverHashes, RecoverOptions } from '../recover/recoverer';
 import { ReconConnection } from '../session/connection';
 import { FoundSet } from '../session/found';
-import { exchangeConfig, ReconConfigError } from '../session/handshake';
+import { ReconConfigError } from '../errors';
+import { exchangeConfig } from '../session/handshake';
 import { DEFAULT_REQUESTER_OPTIONS, RequesterOptions, runRequester } from '../session/requester';
 import { DEFAULT_RESPONDER_OPTIONS, ResponderOptions, runResponder } from '../session/responder';
 import { Partner } from './partners';
@@ -248,7 +249,7 @@ export class ReconPeer {
       return;
     }
     if (this.busy || this.stopped) {
-      socket.destroy(); // busy: closed without a byte, as SKS does (spec §4.5)
+      socket.destroy(); // busy: closed without a byte, as SKS does (docs/recon.md §12)
       return;
     }
     this.busy = true;
@@ -273,7 +274,7 @@ export class ReconPeer {
   /**
    * One session on an open socket, either role: the Config exchange, the key session on the
    * chosen policy's tree, the extra set's session if the peer shares it, then recovery of what was
-   * found (partial results of a broken session too, spec §6.4).
+   * found (partial results of a broken session too, docs/recon.md §9).
    */
   private async session(
     socket: Socket,

@@ -2,7 +2,7 @@
  * What a peer runs, told from its recon Config (docs/recon-policies.md): SKS sends its entries in
  * alphabetical order (PMap), conflux (Hockeypuck) in its own order starting with `version`, and
  * dkeyserv adds a `dkeyserv` entry with its version; the filter string then names the Hockeypuck
- * generation (spec/recon.md §4.2, §4.4).
+ * generation (docs/recon.md §4).
  */
 import { ReconPolicyName, RECON_POLICY_NAMES, policyForFilters } from '@dkeyserv/pgp';
 import { ConfigMessage } from '../messages/config';

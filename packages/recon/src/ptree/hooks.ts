@@ -1,7 +1,8 @@
 /**
- * Keeping the prefix trees equal to the key store (DESIGN.md §2): one tree per kept recon policy
- * (docs/recon-policies.md), holding that policy's view hashes; the store calls these hooks inside
- * the write transaction of every key change; `pbuild` rebuilds the trees from the store.
+ * Keeping the prefix trees equal to the key store (docs/architecture.md §4, docs/recon.md §5): one
+ * tree per kept recon policy (docs/recon-policies.md), holding that policy's view hashes; the
+ * store calls these hooks inside the write transaction of every key change; `pbuild` rebuilds the
+ * trees from the store.
  */
 import type { KeyStore, KeyStoreHooks } from '@dkeyserv/db';
 import type { ReconPolicyName } from '@dkeyserv/pgp';

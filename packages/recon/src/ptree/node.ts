@@ -1,6 +1,6 @@
 /**
- * A prefix-tree node as stored in LMDB (our own layout; spec/recon.md §5.6 says the layout is
- * not part of interop). Key: one byte of bit length, then the prefix bytes. Value: a flag byte
+ * A prefix-tree node as stored in LMDB (our own layout, not part of interop;
+ * docs/recon.md §5). Key: one byte of bit length, then the prefix bytes. Value: a flag byte
  * (1 = leaf), the size as a 32-bit big-endian int, the svalues as 17-byte little-endian field
  * elements, then for a leaf its elements as 16-byte SKS hashes.
  */
@@ -13,7 +13,7 @@ export interface PTreeNode {
   prefix: Bitstring;
   /** elements at or below this node */
   size: number;
-  /** characteristic polynomial of the node's elements at the sample points (§5.3) */
+  /** characteristic polynomial of the node's elements at the sample points (docs/recon.md §5) */
   svalues: bigint[];
   leaf: boolean;
   /** a leaf's elements, as 16-byte SKS hashes */

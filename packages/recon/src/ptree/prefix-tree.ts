@@ -1,5 +1,5 @@
 /**
- * The recon prefix tree (spec/recon.md §5) in an LMDB database of the key store's environment:
+ * The recon prefix tree (docs/recon.md §5) in an LMDB database of the key store's environment:
  * bitQuantum 2, mbar 5 (6 sample points), split above 50 elements, join at 25 or fewer.
  * Every change runs inside the caller's write transaction (the ingest hook), so the tree and the
  * key store always hold the same set.
@@ -58,7 +58,7 @@ export class PrefixTree implements ReconTree {
 
   /**
    * The stored node, else the computed sub-prefix of the nearest ancestor, which must be a leaf
-   * (spec/recon.md §10 item 5: the true sub-prefix, not conflux's superset). Undefined for a
+   * (docs/recon.md §7: the true sub-prefix, not conflux's superset). Undefined for a
    * prefix that is no whole number of levels or longer than a hash (128 bits), or when the
    * nearest stored ancestor is an internal node (a broken tree).
    */

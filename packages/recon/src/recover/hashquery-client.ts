@@ -1,18 +1,12 @@
 /**
- * The hashquery client (spec/recon.md §6.6): `POST /pks/hashquery` to the peer's IP and the
+ * The hashquery client (docs/recon.md §10): `POST /pks/hashquery` to the peer's IP and the
  * `http port` of its Config, body `int count; count × (int 16; hash)`, answer
  * `int count; count × (int len; key bytes)` then CRLF (ignored, as SKS does). Every length is
  * bounded and every request has a deadline; a hostile peer cannot make us buffer more than
  * `maxResponseBytes`.
  */
 import { request } from 'node:http';
-
-export class HashQueryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'HashQueryError';
-  }
-}
+import { HashQueryError } from '../errors';
 
 export interface HashQueryOptions {
   /** the peer's endpoint: `/pks/hashquery`, or another set's (dkeyserv's `/pks/x-attestations`) */

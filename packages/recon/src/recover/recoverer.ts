@@ -1,7 +1,8 @@
 /**
- * Recovery: fetch the hashes a recon session found missing, in AIMD-sized chunks (spec/recon.md
- * §6.6, as Hockeypuck does: start at 1, double per success up to 100, halve on failure, then
- * grow by one; give up after `maxErrors`), and hand each key to the store's one write path.
+ * Recovery: fetch the hashes a recon session found missing, in AIMD-sized chunks
+ * (docs/recon.md §10, as Hockeypuck does: start at 1, double per success up to 100, halve on
+ * failure, then grow by one; give up after `maxErrors`), and hand each key to the store's one
+ * write path.
  */
 import { hashQuery, HashQueryOptions, DEFAULT_HASHQUERY_OPTIONS } from './hashquery-client';
 

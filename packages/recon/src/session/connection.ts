@@ -1,26 +1,20 @@
 /**
  * A recon TCP connection: outgoing messages are buffered until `flush()` (the protocol's own
- * Flush discipline, spec/recon.md §6.1), incoming bytes go through the bounded MessageReader,
+ * Flush discipline, docs/recon.md §6), incoming bytes go through the bounded MessageReader,
  * and every read has a deadline. A closed or silent peer rejects the pending read with a reason.
  */
 import type { Socket } from 'node:net';
 import { ConfigStatus } from '../messages/config';
 import { encodeMessage, MessageReader, ReconMessage } from '../messages/codec';
 import { ReconLimits } from '../messages/wire';
-
-export class ReconSessionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReconSessionError';
-  }
-}
+import { ReconSessionError } from '../errors';
 
 export class ReconConnection {
   private readonly reader: MessageReader;
   private readonly out: Buffer[] = [];
   private waiter?: () => void;
   private ended?: string;
-  /** bytes received so far: none means the peer refused before its Config (busy, spec §4.5) */
+  /** bytes received so far: none means the peer refused before its Config (busy, docs/recon.md §12, §13) */
   private received = 0;
 
   constructor(
@@ -79,7 +73,7 @@ export class ReconConnection {
     return this.waitFor(() => this.reader.next(), timeoutMs, 'message');
   }
 
-  /** The peer's bare config status string (§4.1). */
+  /** The peer's bare config status string (docs/recon.md §4). */
   readStatus(timeoutMs: number): Promise<ConfigStatus> {
     return this.waitFor(() => this.reader.nextStatus(), timeoutMs, 'config status');
   }

@@ -1,6 +1,6 @@
 /**
- * The Config exchange (spec/recon.md §4.1): both sides write their Config, check the peer's (SKS's
- * rules, §4.3), write a bare "passed" or "failed" + reason, then read the peer's status. A refusal
+ * The Config exchange (docs/recon.md §4): both sides write their Config, check the peer's (SKS's
+ * rules), write a bare "passed" or "failed" + reason, then read the peer's status. A refusal
  * either way ends the session with the reason.
  *
  * The initiator writes its Config at once. The acceptor may first read the initiator's Config and
@@ -9,17 +9,8 @@
  * on anybody.
  */
 import { checkConfig, ConfigMessage, configMessage, encodeConfigStatus, parseConfig, PeerConfig, ReconConfig } from '../messages/config';
-import { ReconConnection, ReconSessionError } from './connection';
-
-export class ReconConfigError extends ReconSessionError {
-  /** the peer's Config, when it arrived (it says which filters the peer runs) */
-  readonly remote?: ConfigMessage;
-
-  constructor(message: string, remote?: ConfigMessage) {
-    super(message);
-    this.remote = remote;
-  }
-}
+import { ReconConfigError } from '../errors';
+import { ReconConnection } from './connection';
 
 export interface ConfigExchange {
   peer: PeerConfig;

@@ -1,5 +1,5 @@
 /**
- * The requester role (the TCP acceptor, spec/recon.md §6.1, SKS client.ml): walk our prefix
+ * The requester role (the TCP acceptor, docs/recon.md §1, §6, SKS client.ml): walk our prefix
  * tree from the root, pipelining up to `maxOutstanding` requests, always sending Flush after a
  * batch, matching replies FIFO; descend only after SyncFail; answer FullElements at once with the
  * Elements the peer lacks; finish with Done.
@@ -10,7 +10,8 @@ import { DONE } from '../messages/done';
 import { FLUSH } from '../messages/flush';
 import { ReconMessage } from '../messages/codec';
 import { ReconTree } from '../ptree/prefix-tree';
-import { ReconConnection, ReconSessionError } from './connection';
+import { ReconSessionError } from '../errors';
+import { ReconConnection } from './connection';
 import { FoundSet } from './found';
 
 export interface RequesterOptions {
@@ -64,7 +65,7 @@ export async function runRequester(conn: ReconConnection, tree: ReconTree, found
         const remote = new Set(msg.elements);
         const localSet = new Set(local);
         conn.write({ type: 'Elements', elements: local.filter((x) => !remote.has(x)) });
-        conn.flush(); // at once, before Done (spec §10 item 6)
+        conn.flush(); // at once, before Done (docs/recon.md §6, §13)
         found.addElements(msg.elements.filter((x) => !localSet.has(x)));
         return;
       }

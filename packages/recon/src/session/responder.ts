@@ -1,15 +1,16 @@
 /**
- * The responder role (the TCP initiator, spec/recon.md §6.2, SKS server.ml): answer each request
+ * The responder role (the TCP initiator, docs/recon.md §1, §7, SKS server.ml): answer each request
  * in order — decode a Poly request into the set differences, or answer SyncFail when it does not
  * decode; compare Full requests directly — and flush the answers on Flush, until Done. Requests
  * for prefixes below our leaves (the requester's tree is deeper there) are answered from the true
  * sub-prefix (`ReconTree.nodeAt`).
  */
 import { div, elementFromHash } from '../field';
-import { LowMBarError, reconcile } from '../decode';
+import { reconcile } from '../decode';
+import { LowMBarError, ReconSessionError } from '../errors';
 import { SYNC_FAIL } from '../messages/sync-fail';
 import { ReconTree } from '../ptree/prefix-tree';
-import { ReconConnection, ReconSessionError } from './connection';
+import { ReconConnection } from './connection';
 import { FoundSet } from './found';
 
 export interface ResponderOptions {
@@ -38,13 +39,13 @@ export async function runResponder(conn: ReconConnection, tree: ReconTree, found
         } catch (e) {
           if (!(e instanceof LowMBarError)) throw e;
           // Never FullElements (SKS's answer for a small node): conflux's requester drops the
-          // Elements it owes us after one when no request follows (spec/recon.md §10 item 6), and
+          // Elements it owes us after one when no request follows (docs/recon.md §13), and
           // we would learn nothing there. SyncFail is safe with every requester we know: SKS,
           // conflux and ours send Poly only for nodes that are not leaves on their side, so they
           // can always descend (conflux's own responder already sends SyncFail at its leaves when
-          // |d| > mbar, §10 item 4), down to ReconRqstFull for their leaves, whose elements tell us
-          // what we lack; requests below our leaves are answered from the true sub-prefix (§10
-          // item 5).
+          // |d| > mbar, docs/recon.md §13), down to ReconRqstFull for their leaves, whose elements
+          // tell us what we lack; requests below our leaves are answered from the true sub-prefix
+          // (docs/recon.md §7).
           conn.write(SYNC_FAIL);
         }
         break;
@@ -79,8 +80,8 @@ export async function runResponder(conn: ReconConnection, tree: ReconTree, found
 
 /**
  * A request no tree can answer (a prefix that is no whole number of levels or longer than a
- * hash, a wrong sample count): Error and stop, as SKS does for a node it does not have (spec
- * §10 item 5); the node texts are SKS's own, typos included (§3.1).
+ * hash, a wrong sample count): Error and stop, as SKS does for a node it does not have
+ * (docs/recon.md §7); the node texts are SKS's own, typos included.
  */
 function refuse(conn: ReconConnection, text: string): never {
   conn.write({ type: 'Error', text });

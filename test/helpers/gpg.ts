@@ -1,6 +1,7 @@
 /**
  * Test helpers around a real GnuPG: a throw-away home directory, running gpg in it, cleaning up
- * (agents included), and reading `--with-colons` listings (doc/DETAILS in GnuPG).
+ * (agents included), and reading `--with-colons` listings (doc/DETAILS in GnuPG). Shared by
+ * @dkeyserv/pgp's verification tests and the HKP end-to-end tests.
  *
  * gpg never talks to the network here: nothing imports from or sends to a keyserver, and every
  * home directory is fresh, so no gpg.conf can ask for it.

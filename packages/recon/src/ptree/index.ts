@@ -1,3 +1,0 @@
-export * from './node';
-export * from './prefix-tree';
-export * from './hooks';

@@ -1,2 +1,0 @@
-export * from './hashquery-client';
-export * from './recoverer';
