@@ -15,7 +15,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const DEFAULT_PATHS = ['packages/pgp', 'packages/db', 'packages/recon', 'packages/quorum', 'test', 'bench', 'scripts'];
+const DEFAULT_PATHS = ['packages', 'test', 'bench', 'scripts', 'docs', 'README.md'];
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git']);
 const TEXT_FILE = /\.(ts|js|sh|md)$/;
 

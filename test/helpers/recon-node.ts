@@ -33,6 +33,7 @@ import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import type { PartnerStatus } from '@dkeyserv/db';
 import { isKeyringError, splitKeyring } from '@dkeyserv/pgp';
 import { fsck, importKeys, spawnDkeyserv, storedHashes, type CliResult } from './dkeyserv';
 
@@ -74,22 +75,8 @@ export interface LogLine {
   [meta: string]: unknown;
 }
 
-export interface PeerStatusJson {
-  name: string;
-  reconAddr: string;
-  httpAddr?: string;
-  lastIncomingRecon?: string;
-  lastIncomingError?: string;
-  lastOutgoingRecon?: string;
-  lastOutgoingError?: string;
-  lastRecovery?: string;
-  lastRecoveryError?: string;
-  keysRecovered: number;
-  keysNotConverging: number;
-  policy?: string;
-  software?: string;
-  filters?: string;
-}
+/** One entry of the stats JSON's `peers[]`. */
+export type PeerStatusJson = PartnerStatus;
 
 export interface StatsJson {
   total: number;

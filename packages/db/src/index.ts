@@ -10,6 +10,7 @@
  * - `prepareKey`, `PreparePool`: the database-free half of ingest, on worker threads for imports;
  * - `fsck` over the read-only `KeyStoreContents` (docs/operations.md §9);
  * - `Logger`, `silentLogger`, and the errors (`DbError`, `StoreOpenError`).
+ * - `PartnerStatus`: a recon partner's status, which recon reports and hkp shows.
  *
  * @example
  * ```ts
@@ -28,6 +29,7 @@ export { DbError, StoreOpenError } from './errors';
 export { silentLogger, type Logger } from './logger';
 export type { ChangeLogEntry, KeyRecord, StoredView } from './record';
 export type { IndexName } from './terms';
+export type { PartnerStatus } from './partner-status';
 export { KeyStore } from './store';
 export type { IngestResult, IngestStatus, KeyChange, KeyStoreContents, KeyStoreHooks, KeyStoreOptions, ViewChange } from './store';
 export { isRejection, prepareKey, type PreparedKey, type PrepareOptions, type Rejection } from './prepare';

@@ -3,7 +3,7 @@
  * `numkeys` and `Total` (so network crawlers such as walk_sks list the server, docs/hkp.md §11),
  * and the numbers the HTML stats page shows. Counts come from the change log, cached.
  */
-import { KeyStore } from '@dkeyserv/db';
+import { KeyStore, type PartnerStatus } from '@dkeyserv/db';
 import { RECON_POLICIES } from '@dkeyserv/pgp';
 
 export interface ServerIdentity {
@@ -23,27 +23,8 @@ export interface Bucket {
   Removed: number;
 }
 
-/** A recon partner's status (Hockeypuck's `peers[]` fields, docs/hkp.md §11). */
-export interface PeerView {
-  name: string;
-  reconAddr: string;
-  httpAddr?: string;
-  lastIncomingRecon?: string;
-  lastIncomingError?: string;
-  lastOutgoingRecon?: string;
-  lastOutgoingError?: string;
-  lastRecovery?: string;
-  lastRecoveryError?: string;
-  keysRecovered: number;
-  /** key versions fetched that did not bring the asked hash (docs/recon-policies.md, "no churn") */
-  keysNotConverging: number;
-  /** quorum members: attestations recovered from this peer */
-  extraRecovered?: number;
-  /** the recon policy of the last session; the peer's software and filter string, as its Config told */
-  policy?: string;
-  software?: string;
-  filters?: string;
-}
+/** A recon partner's status (docs/hkp.md §11): the shape recon reports, declared in db. */
+export type PeerView = PartnerStatus;
 
 /** One version of a key and who attested it (docs/quorum.md §8). */
 export interface QuorumVersionView {

@@ -174,6 +174,9 @@ const PQ_KEY: Record<number, { bytes: number; minVersion: number; v4?: boolean }
   36: { bytes: 56 + 1568, minVersion: 6 }, // ML-KEM-1024 + X448
 };
 
+/** Native key octets of X25519, X448, Ed25519 and Ed448 (RFC 9580 §5.5.5.7–10). */
+const NATIVE_KEY_SIZES: Record<number, [number, string]> = { 25: [32, 'X25519'], 26: [56, 'X448'], 27: [32, 'Ed25519'], 28: [57, 'Ed448'] };
+
 /** Parse a key packet body as go-crypto does (public_key.go / public_key_v3.go). */
 export function parseGoKey(body: Buffer, variant: GoVariant): GoResult<GoKey> {
   try {
@@ -257,17 +260,13 @@ function parseKeyOrThrow(body: Buffer, variant: GoVariant): GoKey {
       break;
     }
     case 25:
-      r.take(32, 'X25519 key');
-      break;
     case 26:
-      r.take(56, 'X448 key');
-      break;
     case 27:
-      r.take(32, 'Ed25519 key');
+    case 28: {
+      const [len, name] = NATIVE_KEY_SIZES[algo];
+      r.take(len, `${name} key`);
       break;
-    case 28:
-      r.take(57, 'Ed448 key');
-      break;
+    }
     default: {
       const pq = variant === '2.4' ? PQ_KEY[algo] : undefined;
       if (!pq) fail(`unsupported feature: public key type: ${algo}`);

@@ -20,7 +20,7 @@
  * without the entry (SKS, Hockeypuck, a member of another policy) sees a plain session.
  */
 import { connect, createServer, Server, Socket } from 'node:net';
-import type { Logger } from '@dkeyserv/db';
+import type { Logger, PartnerStatus } from '@dkeyserv/db';
 import { policyForFilters, RECON_POLICIES, ReconPolicyName } from '@dkeyserv/pgp';
 import { ConfigMessage, PeerConfig, ReconConfig } from '../messages/config';
 import { ReconTree } from '../ptree/prefix-tree';
@@ -35,26 +35,8 @@ import { Partner } from './partners';
 import { peerSoftware, SOFTWARE_CONFIG_KEY } from './software';
 import { Unobtainable } from './unobtainable';
 
-export interface PeerStatus {
-  name: string;
-  reconAddr: string;
-  httpAddr?: string;
-  lastIncomingRecon?: string;
-  lastIncomingError?: string;
-  lastOutgoingRecon?: string;
-  lastOutgoingError?: string;
-  lastRecovery?: string;
-  lastRecoveryError?: string;
-  keysRecovered: number;
-  /** key versions fetched from this peer that did not bring the asked hash (not fetched again for an hour) */
-  keysNotConverging: number;
-  /** elements of the extra set recovered from this peer (attestations) */
-  extraRecovered?: number;
-  /** the recon policy of the last session, and the peer's software and filter string as its Config told */
-  policy?: ReconPolicyName;
-  software?: string;
-  filters?: string;
-}
+/** What a session taught us of a partner (declared in db: hkp shows it, docs/architecture.md §2). */
+export type PeerStatus = PartnerStatus;
 
 /** A second set reconciled on the same connection with peers that advertise the same Config entry. */
 export interface ExtraSet {
