@@ -1,7 +1,7 @@
 /** Opening the key store for a command, with the user-facing error of a bad data directory. */
 import { KeyStore, StoreOpenError } from '@dkeyserv/db';
 import { DEFAULT_POLICIES, KeyLimits, ReconPolicyName } from '@dkeyserv/pgp';
-import { attachPrefixTrees, openPrefixTrees, PrefixTree } from '@dkeyserv/recon';
+import { attachPrefixTrees, openPrefixTrees, PrefixTree, prefixTreesStale, rebuildPrefixTrees } from '@dkeyserv/recon';
 import { QuorumError, QuorumPolicy } from '@dkeyserv/quorum';
 import { openQuorum, QuorumNode } from './quorum-node';
 import { existsSync } from 'node:fs';
@@ -31,6 +31,12 @@ export interface OpenOptions {
   limits?: KeyLimits;
   quorum?: QuorumPolicy;
   policies?: readonly ReconPolicyName[];
+  /**
+   * Leave prefix trees marked stale as they are (import: it rebuilds them at its end). Otherwise
+   * a writable open rebuilds them first, with a log line (docs/recon.md §5a): serve, db, recon,
+   * pbuild never work on a stale tree.
+   */
+  keepStaleTrees?: boolean;
 }
 
 export function openStore(dataDir: string, opts: OpenOptions = {}): OpenStore {
@@ -46,6 +52,13 @@ export function openStore(dataDir: string, opts: OpenOptions = {}): OpenStore {
     let quorum: QuorumNode | undefined;
     if (!opts.readOnly) {
       trees = attachPrefixTrees(store);
+      if (!opts.keepStaleTrees && prefixTreesStale(store)) {
+        const log = logger('recon');
+        log.info('prefix trees are marked stale (an import was interrupted or is running): rebuilding them before use');
+        const t0 = Date.now();
+        const counts = rebuildPrefixTrees(store, trees);
+        log.info(`prefix trees rebuilt in ${((Date.now() - t0) / 1000).toFixed(2)} s: ${[...counts].map(([p, n]) => `${p} ${n}`).join(', ')} elements`);
+      }
       if (opts.quorum) quorum = openQuorum(store, dataDir, opts.quorum);
     } else trees = openPrefixTrees(store);
     return { store, trees, quorum };

@@ -496,6 +496,22 @@ export class KeyStore implements KeyStoreContents {
     return this.env.openDB<Buffer, Buffer>({ name: `ext-${name}`, keyEncoding: 'binary', encoding: 'binary' }) ?? undefined;
   }
 
+  /**
+   * A persisted mark (in `meta`, key `mark:NAME`) that data derived from the keys is out of date
+   * and must be rebuilt before use, e.g. `ptree-stale`: a bulk import stopped keeping the recon
+   * prefix trees (docs/architecture.md §4). Set and cleared inside the write transaction that
+   * makes it true or false, so after a crash at any moment the mark says what the trees are.
+   */
+  hasMark(name: string): boolean {
+    return this.meta.get(`mark:${name}`) === true;
+  }
+
+  /** Set or clear a mark (call inside {@link transaction} to join a write). */
+  setMark(name: string, on: boolean): void {
+    if (on) this.meta.putSync(`mark:${name}`, true);
+    else this.meta.removeSync(`mark:${name}`);
+  }
+
   /** Run `fn` in one write transaction of the environment (writers other than ingest: pbuild). */
   transaction<T>(fn: () => T): T {
     return this.env.transactionSync(fn);

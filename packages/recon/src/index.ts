@@ -66,7 +66,7 @@ export { configMessage, encodeConfigStatus, type ConfigMessage, type ConfigStatu
 // the prefix tree
 export { PrefixTree, SKS_PTREE_PARAMS, type PTreeParams, type ReconTree } from './ptree/prefix-tree';
 export type { PTreeNode } from './ptree/node';
-export { attachPrefixTrees, checkPrefixTree, openPrefixTrees, rebuildPrefixTree } from './ptree/hooks';
+export { attachPrefixTrees, checkPrefixTree, markPrefixTreesStale, openPrefixTrees, prefixTreesStale, PTREE_STALE_MARK, rebuildPrefixTree, rebuildPrefixTrees } from './ptree/hooks';
 
 // sessions, recovery and the node
 export { ReconConnection } from './session/connection';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyStore } from '@dkeyserv/db';
 import { encodePacket, isKeyringError, splitKeyring } from '@dkeyserv/pgp';
-import { attachPrefixTrees, Bitstring, checkPrefixTree, PrefixTree, rebuildPrefixTree, ZZp } from '../src/index';
+import { attachPrefixTrees, Bitstring, checkPrefixTree, markPrefixTreesStale, openPrefixTrees, PrefixTree, prefixTreesStale, rebuildPrefixTree, rebuildPrefixTrees, ZZp } from '../src/index';
 import { JUST_ONE_KEY, SV_A } from './vectors';
 
 const md5 = (s: string) => createHash('md5').update(s).digest();
@@ -94,5 +94,40 @@ describe('prefix tree', () => {
     // a tree that lost an element is caught
     store.transaction(() => tree.remove(store.hashes().next().value as Buffer));
     expect(checkPrefixTree(store, tree, 'sks').join('\n')).toMatch(/sks prefix tree holds \d+ elements, the store \d+ sks hashes/);
+  });
+
+  test('while the store marks the trees stale the hook leaves them alone; rebuildPrefixTrees rebuilds and clears the mark in one transaction', () => {
+    // (the previous test attached the hooks to this store)
+    const trees = openPrefixTrees(store);
+    const tree = trees.get('sks')!;
+    rebuildPrefixTrees(store, trees);
+    expect(checkPrefixTree(store, tree, 'sks')).toEqual([]);
+    const before = tree.node(Bitstring.EMPTY)!;
+    const keys = [...splitKeyring(readFileSync('/usr/share/keyrings/debian-nonupload.gpg'))].map((e) => (isKeyringError(e) ? [] : e.packets)).slice(0, 5);
+    // the mark joins the transaction of the first keys (as in a bulk import)
+    store.transaction(() => {
+      markPrefixTreesStale(store);
+      expect(store.ingestMany(keys).every((r) => r.status === 'new')).toBe(true);
+    });
+    expect(prefixTreesStale(store)).toBe(true);
+    expect(tree.node(Bitstring.EMPTY)!.size).toBe(before.size);
+    // an aborted transaction takes the mark with it
+    const other = KeyStore.open({ path: join(dir, 'other') });
+    try {
+      expect(() =>
+        other.transaction(() => {
+          markPrefixTreesStale(other);
+          throw new Error('killed');
+        }),
+      ).toThrow('killed');
+      expect(prefixTreesStale(other)).toBe(false);
+    } finally {
+      void other.close();
+    }
+    const counts = rebuildPrefixTrees(store, trees);
+    expect(counts.get('sks')).toBe(store.count());
+    expect(prefixTreesStale(store)).toBe(false);
+    expect(checkPrefixTree(store, tree, 'sks')).toEqual([]);
+    expect(tree.node(Bitstring.EMPTY)!.size).toBe(before.size + 5);
   });
 });
