@@ -156,8 +156,6 @@ export interface KeyStoreContents {
   lookup(index: IndexName, term: Buffer): Buffer[];
   /** A stored record parsed back into a key (throws on packets that do not parse). */
   parseRecord(record: KeyRecord): PublicKey;
-  /** A policy's view of a stored record: the packets whose hash the policy holds. */
-  viewPackets(record: KeyRecord, policy: ReconPolicyName): Buffer;
 }
 
 export class KeyStore implements KeyStoreContents {
