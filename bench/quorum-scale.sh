@@ -47,8 +47,6 @@ TIMEOUT=${TIMEOUT:-3600}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 CLI=$ROOT/packages/cli/dist/main.js
 HELPER=$ROOT/bench/scale-bench.js
-CACHE=${DKS_BENCH_CACHE:-/tmp/dkeyserv-bench}
-KEYS=$CACHE/keys-$N
 NAMES=(alpha bravo charlie delta)
 
 [[ $N =~ ^[0-9]+$ ]] && (( N >= 10 )) || { echo "N must be a whole number >= 10; $USAGE" >&2; exit 2; }
@@ -57,42 +55,14 @@ NAMES=(alpha bravo charlie delta)
 [[ $TIMEOUT =~ ^[0-9]+$ ]] && (( TIMEOUT >= 10 )) || { echo "TIMEOUT must be a whole number of seconds >= 10" >&2; exit 2; }
 [[ -f $CLI && -f $ROOT/packages/quorum/dist/index.js ]] || { echo "no $CLI: run 'npm run build' first" >&2; exit 1; }
 
-TMP=$(mktemp -d /tmp/dks-qs-XXXXXX)
-# every process started below is listed in $TMP/pids; at exit stop those still running (SIGTERM,
-# SIGKILL after 10 s). ours: the pid still runs a command line naming $TMP (not a recycled pid).
-ours() { grep -qaF "$TMP" "/proc/$1/cmdline" 2>/dev/null; }
-stop() {
-  local p i
-  for p in "$@"; do ours "$p" && kill "$p" 2>/dev/null || true; done
-  for p in "$@"; do
-    i=0
-    while ours "$p" && (( i++ < 100 )); do sleep 0.1; done
-    ours "$p" && kill -KILL "$p" 2>/dev/null || true
-  done
-}
-cleanup() {
-  stop $(cat "$TMP/pids" 2>/dev/null)
-  if [[ ${KEEP:-0} == 1 ]]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { echo "$*" >&2; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.0f\n", k / 1024 }'; }
+# shellcheck source=bench/scale-lib.sh
+source "$ROOT/bench/scale-lib.sh"
+scratch dks-qs
 
 echo "quorum at scale: 4 members, N=$N keys each, gossip every $GOSSIP s; $(nproc) CPUs, node $(node --version); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 1. keys ---------------------------------------------------------------------------------
-if [[ -f $KEYS/COMPLETE ]] && read -r n _ <"$KEYS/COMPLETE" && [[ $n == "$N" ]]; then
-  log "reusing $KEYS"
-else
-  log "generating $N keys into $KEYS ..."
-  t0=$(now)
-  node "$ROOT/bench/gen-keys.mjs" "$N" "$KEYS" >&2
-  log "generated in $(elapsed "$t0" "$(now)") s"
-fi
+bench_keys "$N"
 KEY_FILES=("$KEYS"/sks-dump-*.pgp)
 
 # --- 2. members, config, imports ---------------------------------------------------------------
@@ -115,7 +85,7 @@ while (( next < ${#NAMES[@]} || running > 0 )); do
     STARTED[$name]=$(now)
     node "$CLI" import --no-progress --config "$CONF" --data "$TMP/$name" "${KEY_FILES[@]}" >"$TMP/$name.import" 2>&1 &
     MEMBER_OF[$!]=$name
-    echo $! >>"$TMP/pids"
+    track $!
     running=$(( running + 1 ))
   done
   rc=0
@@ -137,7 +107,6 @@ awk -v own="$OWN" '$2 != own { exit 1 }' "$TMP/disk-import" || { cat "$TMP/disk-
 log "after the imports each member holds $OWN attestations of its own ($(( N - OWN )) of the $N keys not attested)"
 
 # --- 3. serve ----------------------------------------------------------------------------------
-t0=$(now)
 declare -A PID
 for i in "${!NAMES[@]}"; do
   peers=()
@@ -145,21 +114,9 @@ for i in "${!NAMES[@]}"; do
   node "$CLI" serve --data "$TMP/${NAMES[i]}" --config "$CONF" --hkp "127.0.0.1:${PORTS[2 * i]}" \
     --recon "127.0.0.1:${PORTS[2 * i + 1]}" "${peers[@]}" --gossip-interval "$GOSSIP" 2>"$TMP/${NAMES[i]}.log" &
   PID[${NAMES[i]}]=$!
-  echo $! >>"$TMP/pids"
+  track $!
 done
-declare -A READY
-ready=0
-for (( i = 0; i < 2 * TIMEOUT && ready < ${#NAMES[@]}; i++ )); do
-  for name in "${NAMES[@]}"; do
-    if [[ -z ${READY[$name]:-} ]] && grep -q '"serving HKP on ' "$TMP/$name.log"; then
-      READY[$name]=$(elapsed "$t0" "$(now)")
-      ready=$(( ready + 1 ))
-    fi
-    kill -0 "${PID[$name]}" 2>/dev/null || { tail -5 "$TMP/$name.log" >&2; echo "$name died while starting" >&2; exit 1; }
-  done
-  (( ready < ${#NAMES[@]} )) && sleep 0.5
-done
-(( ready == ${#NAMES[@]} )) || { echo "the members did not start within $TIMEOUT s" >&2; exit 1; }
+wait_serving "$TIMEOUT" $(for n in "${NAMES[@]}"; do printf '%s:%s ' "$n" "${PID[$n]}"; done)
 log "serving after $(for n in "${NAMES[@]}"; do printf '%s %s s  ' "$n" "${READY[$n]}"; done); waiting until every key is accepted everywhere ..."
 
 # --- 4. until every key is accepted on every member, and every member holds every attestation ----

@@ -37,49 +37,21 @@ TIMEOUT=${TIMEOUT:-600}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 CLI=$ROOT/packages/cli/dist/main.js
 HELPER=$ROOT/bench/scale-bench.js
-CACHE=${DKS_BENCH_CACHE:-/tmp/dkeyserv-bench}
-KEYS=$CACHE/keys-$N
 
 [[ $D =~ ^[0-9]+$ ]] && (( D >= 2 && D % 2 == 0 )) || { echo "D must be an even whole number >= 2" >&2; exit 2; }
 [[ $N =~ ^[0-9]+$ ]] && (( N > D )) || { echo "N must be a whole number above D ($D); $USAGE" >&2; exit 2; }
 [[ $GOSSIP =~ ^[0-9]+$ ]] && (( GOSSIP >= 1 && GOSSIP <= 3600 )) || { echo "GOSSIP_SECONDS must be a whole number from 1 to 3600" >&2; exit 2; }
 [[ $TIMEOUT =~ ^[0-9]+$ ]] && (( TIMEOUT >= 10 )) || { echo "TIMEOUT must be a whole number of seconds >= 10" >&2; exit 2; }
 [[ -f $CLI && -f $ROOT/packages/recon/dist/index.js ]] || { echo "no $CLI: run 'npm run build' first" >&2; exit 1; }
-
-TMP=$(mktemp -d /tmp/dks-rs-XXXXXX)
-# every process started below is listed in $TMP/pids; at exit stop those still running (SIGTERM,
-# SIGKILL after 10 s). ours: the pid still runs a command line naming $TMP (not a recycled pid).
-ours() { grep -qaF "$TMP" "/proc/$1/cmdline" 2>/dev/null; }
-cleanup() {
-  local p i
-  for p in $(cat "$TMP/pids" 2>/dev/null); do ours "$p" && kill "$p" 2>/dev/null || true; done
-  for p in $(cat "$TMP/pids" 2>/dev/null); do
-    i=0
-    while ours "$p" && (( i++ < 100 )); do sleep 0.1; done
-    ours "$p" && kill -KILL "$p" 2>/dev/null || true
-  done
-  if [[ ${KEEP:-0} == 1 ]]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { echo "$*" >&2; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+# shellcheck source=bench/scale-lib.sh
+source "$ROOT/bench/scale-lib.sh"
+scratch dks-rs
 ms_to_s() { tr '/' '\n' <<<"$1" | awk '$1 != "-" { printf "%s%.2f", (n++ ? "/" : ""), $1 / 1000 } END { if (!n) printf "-" }'; }
 
 echo "recon at scale: N=$N keys, D=$D held out ($((D / 2)) only on each node), gossip every $GOSSIP s; $(nproc) CPUs, node $(node --version); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 1. keys ---------------------------------------------------------------------------------
-if [[ -f $KEYS/COMPLETE ]] && read -r n _ <"$KEYS/COMPLETE" && [[ $n == "$N" ]]; then
-  log "reusing $KEYS"
-else
-  log "generating $N keys into $KEYS ..."
-  t0=$(now)
-  node "$ROOT/bench/gen-keys.mjs" "$N" "$KEYS" >&2
-  log "generated in $(elapsed "$t0" "$(now)") s"
-fi
+bench_keys "$N"
 mkdir -p "$TMP/sets"
 node "$HELPER" split "$KEYS" "$TMP/sets" "$D" >&2
 mapfile -t COMMON <"$TMP/sets/common.list"
@@ -115,27 +87,17 @@ log "imported $((D / 2)) keys into A in $T_ONLY_A s, $((D / 2)) into B in $T_ONL
 # --- 3. serve --------------------------------------------------------------------------------
 read -r HKP_A RECON_A HKP_B RECON_B < <(node "$ROOT/bench/quorum-bench.js" ports 4)
 printf '[hkp.rateLimit]\nrequests = 0\nuploads = 0\n' >"$TMP/dkeyserv.toml"
-serve() {  # serve NAME HKP RECON PEER_RECON: in the background, pid in $TMP/pids
+serve() {  # serve NAME HKP RECON PEER_RECON: in the background, stopped at exit
   node "$CLI" serve --data "$TMP/$1" --config "$TMP/dkeyserv.toml" --hkp "127.0.0.1:$2" --recon "127.0.0.1:$3" \
     --peer "127.0.0.1:$4" --gossip-interval "$GOSSIP" 2>"$TMP/$1.log" &
-  echo $! >>"$TMP/pids"
+  track $!
 }
-t0=$(now)
 serve a "$HKP_A" "$RECON_A" "$RECON_B"
 PID_A=$(tail -1 "$TMP/pids")
 serve b "$HKP_B" "$RECON_B" "$RECON_A"
 PID_B=$(tail -1 "$TMP/pids")
-declare -A READY
-for (( i = 0; i < 2 * TIMEOUT; i++ )); do
-  for x in a b; do
-    [[ -z ${READY[$x]:-} ]] && grep -q '"serving HKP on ' "$TMP/$x.log" && READY[$x]=$(elapsed "$t0" "$(now)")
-  done
-  [[ -n ${READY[a]:-} && -n ${READY[b]:-} ]] && break
-  for p in "$PID_A" "$PID_B"; do kill -0 "$p" 2>/dev/null || { tail -5 "$TMP/a.log" "$TMP/b.log" >&2; echo "a server died while starting" >&2; exit 1; }; done
-  sleep 0.5
-done
-[[ -n ${READY[a]:-} && -n ${READY[b]:-} ]] || { tail -5 "$TMP/a.log" "$TMP/b.log" >&2; echo "the servers did not start within $TIMEOUT s" >&2; exit 1; }
-log "serving: A after $(printf %s "${READY[a]}") s, B after ${READY[b]} s; waiting for the union ..."
+wait_serving "$TIMEOUT" "a:$PID_A" "b:$PID_B"
+log "serving: A after ${READY[a]} s, B after ${READY[b]} s; waiting for the union ..."
 
 # --- 4. until both hold the union ----------------------------------------------------------------
 node "$HELPER" recon-wait "$TMP/result.env" "$TIMEOUT" "$N" \
