@@ -182,7 +182,8 @@ async function reconWait(envFile, timeoutS, nStr, specs) {
     console.log(`node ${x.name}: ${upTo.length} session lines until the union (${okUpTo.length} completed, ${upTo.length - okUpTo.length} failed); times in s after the first session began:`);
     for (const l of upTo) {
       const what = l.error ? `failed: ${l.error}` : `found ${l.found}, recovered ${l.recovered}`;
-      const timing = l.reconMs === undefined ? '' : `; reconciled in ${secs(l.reconMs)} s${l.recoveryMs === undefined ? '' : `, fetched in ${secs(l.recoveryMs)} s`}`;
+      const fetched = l.recoveryMs === undefined ? '' : `, fetched in ${secs(l.recoveryMs)} s`;
+      const timing = l.reconMs === undefined ? '' : l.error ? ` after ${secs(l.reconMs)} s${fetched}` : `; reconciled in ${secs(l.reconMs)} s${fetched}`;
       console.log(`  began ${secs((l.started ?? l.at) - t0)}  ended ${secs(l.at - t0)}  ${l.direction === 'in' ? 'in ' : 'out'}  ${what}${timing}`);
     }
     const u = x.name.toUpperCase();
