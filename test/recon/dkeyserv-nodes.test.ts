@@ -80,13 +80,21 @@ test('all three nodes converge to the union', async () => {
   for (const s of sets) expect(new Set(s)).toEqual(union);
 }, 120_000);
 
-test('the logs show sessions that recovered keys, and no failed recovery', () => {
+test('the logs show sessions that recovered keys, with their timings, and no failed recovery', () => {
   for (const node of nodes) {
     const recovered = node.reconLogs(/^recon (to|from) .*: \d+ missing here, \d+ recovered$/).filter((l) => Number(l.recovered) > 0);
     expect(recovered.length).toBeGreaterThan(0);
     // a session can fail when it meets a partner that is busy (refused, as SKS does) - but a
     // recovery must never come back short
     for (const l of node.reconLogs(/missing here/)) expect(l.recovered).toBe(l.found);
+    // each line times its session: when it began, how long it reconciled, how long it fetched
+    for (const l of node.reconLogs(/missing here/)) {
+      const started = Date.parse(String(l.startedAt));
+      expect(typeof l.reconMs).toBe('number');
+      expect(typeof l.recoveryMs).toBe('number');
+      expect(started + Number(l.reconMs) + Number(l.recoveryMs)).toBeLessThanOrEqual(Date.parse(String(l.timestamp)) + 1);
+      expect(started).toBeGreaterThan(Date.parse(String(l.timestamp)) - 60_000);
+    }
   }
 });
 

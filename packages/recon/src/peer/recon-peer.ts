@@ -94,6 +94,12 @@ export interface ReconPeerOptions {
 export interface SessionEvent {
   direction: 'in' | 'out';
   peer: string;
+  /** when the session began (ms since the epoch): we dialled, or accepted the connection */
+  startedAt: number;
+  /** ms from startedAt until the reconciliation ended (Config exchange and the extra set's included) */
+  reconMs?: number;
+  /** ms spent fetching what it found (keys, then the extra set's elements) */
+  recoveryMs?: number;
   policy?: ReconPolicyName;
   found: number;
   recovered: number;
@@ -205,7 +211,7 @@ export class ReconPeer {
 
   private async gossipWith(p: Partner, policy: ReconPolicyName): Promise<SessionEvent> {
     const status = this.statusOf(p.name, `${p.host}:${p.port}`);
-    const event: SessionEvent = { direction: 'out', peer: p.name, policy, found: 0, recovered: 0, notConverging: 0 };
+    const event: SessionEvent = { direction: 'out', peer: p.name, policy, startedAt: Date.now(), found: 0, recovered: 0, notConverging: 0 };
     try {
       const socket = await dial(p.host, p.port, this.opts.configTimeoutMs ?? 30_000);
       await this.session(socket, 'responder', p.host, p.name, this.configFor(policy), event, status);
@@ -242,7 +248,7 @@ export class ReconPeer {
     const partner = sameIp.length === 1 ? sameIp[0] : undefined;
     const name = partner?.name ?? `${plain} (incoming)`;
     const status = this.statusOf(name, partner ? `${partner.host}:${partner.port}` : plain);
-    const event: SessionEvent = { direction: 'in', peer: name, found: 0, recovered: 0, notConverging: 0 };
+    const event: SessionEvent = { direction: 'in', peer: name, startedAt: Date.now(), found: 0, recovered: 0, notConverging: 0 };
     this.session(socket, 'requester', plain, name, (remote) => this.answerConfig(remote, partner), event, status)
       .catch((e) => {
         event.error = (e as Error).message;
@@ -304,8 +310,13 @@ export class ReconPeer {
     } finally {
       clearTimeout(guard);
       conn.close();
+      event.reconMs = Date.now() - event.startedAt;
     }
-    if (policy) await this.recoverAll(host, policy, peer, found, extraFound, event, status);
+    if (policy) {
+      const t0 = Date.now();
+      await this.recoverAll(host, policy, peer, found, extraFound, event, status);
+      event.recoveryMs = Date.now() - t0;
+    }
   }
 
   /** Ends a session that outlives sessionTimeoutMs. */
@@ -399,7 +410,18 @@ export class ReconPeer {
   }
 
   private report(e: SessionEvent) {
-    const meta = { direction: e.direction, peer: e.peer, policy: e.policy, found: e.found, recovered: e.recovered, notConverging: e.notConverging, extra: e.extra };
+    const meta = {
+      direction: e.direction,
+      peer: e.peer,
+      policy: e.policy,
+      found: e.found,
+      recovered: e.recovered,
+      notConverging: e.notConverging,
+      extra: e.extra,
+      startedAt: new Date(e.startedAt).toISOString(),
+      reconMs: e.reconMs,
+      recoveryMs: e.recoveryMs,
+    };
     const extra = e.extra && this.opts.extra ? `; ${this.opts.extra.name}: ${e.extra.found} missing here, ${e.extra.recovered} recovered` : '';
     const stuck = e.notConverging ? ` (${e.notConverging} did not bring the asked hash; not fetched from this peer again for an hour)` : '';
     const where = `recon ${e.direction === 'in' ? 'from' : 'to'} ${e.peer}${e.policy ? ` [${e.policy}]` : ''}`;
