@@ -1,0 +1,131 @@
+/**
+ * The stored bytes of a {@link KeyRecord} (docs/architecture.md §7, `keys`): our own compact,
+ * versioned encoding. The fingerprint is not in the value (it is the LMDB key); the packets come
+ * last and decode as a view into the value, without a copy.
+ *
+ * ```
+ * u8 format (1) | u8 flags (1: primary revoked) | u8 key version | hash (varint length, bytes)
+ * u32 created | u48 firstSeen | u48 modified | varint unsupported
+ * uids, subkeys: varint count, then per component: u8 flags (1 valid, 2 revoked, 4 created,
+ *   8 keyExpires) [u32 created] [u32 keyExpires]
+ * views: varint count, then per view: policy name (varint length, UTF-8), u8 flags (1 hash,
+ *   2 drop, 4 reason, 8 message), [hash] [varint count, varint positions] [reason] [message]
+ * packets: the rest
+ * ```
+ */
+import { ComponentValidity } from '@dkeyserv/pgp';
+import { ByteReader, ByteWriter } from './bytes';
+import { KeyRecord, StoredView } from './record';
+
+const FORMAT = 1;
+
+const REVOKED = 1;
+const C_VALID = 1;
+const C_REVOKED = 2;
+const C_CREATED = 4;
+const C_EXPIRES = 8;
+const V_HASH = 1;
+const V_DROP = 2;
+const V_REASON = 4;
+const V_MESSAGE = 8;
+
+export function encodeRecord(r: KeyRecord): Buffer {
+  const w = new ByteWriter()
+    .u8(FORMAT)
+    .u8(r.validity.revoked ? REVOKED : 0)
+    .u8(r.version)
+    .lengthPrefixed(r.hash)
+    .u32(r.created)
+    .u48(r.firstSeen)
+    .u48(r.modified)
+    .varint(r.validity.unsupported);
+  for (const list of [r.validity.uids, r.validity.subkeys]) {
+    w.varint(list.length);
+    for (const c of list) writeComponent(w, c);
+  }
+  const views = Object.entries(r.views ?? {}).filter((e): e is [string, StoredView] => e[1] !== undefined);
+  w.varint(views.length);
+  for (const [name, v] of views) writeView(w, name, v);
+  return w.finish(r.packets);
+}
+
+function writeComponent(w: ByteWriter, c: ComponentValidity) {
+  const flags = (c.valid ? C_VALID : 0) | (c.revoked ? C_REVOKED : 0) | (c.created !== undefined ? C_CREATED : 0) | (c.keyExpires !== undefined ? C_EXPIRES : 0);
+  w.u8(flags);
+  if (c.created !== undefined) w.u32(c.created);
+  if (c.keyExpires !== undefined) w.u32(c.keyExpires);
+}
+
+function writeView(w: ByteWriter, name: string, v: StoredView) {
+  const flags = (v.hash ? V_HASH : 0) | (v.drop ? V_DROP : 0) | (v.reason !== undefined ? V_REASON : 0) | (v.message !== undefined ? V_MESSAGE : 0);
+  w.lengthPrefixed(Buffer.from(name, 'utf8')).u8(flags);
+  if (v.hash) w.lengthPrefixed(v.hash);
+  if (v.drop) {
+    w.varint(v.drop.length);
+    for (const i of v.drop) w.varint(i);
+  }
+  if (v.reason !== undefined) w.lengthPrefixed(Buffer.from(v.reason, 'utf8'));
+  if (v.message !== undefined) w.lengthPrefixed(Buffer.from(v.message, 'utf8'));
+}
+
+/** Decode a stored record filed under `fpr`; throws StoredFormatError on damaged bytes. */
+export function decodeRecord(fpr: Buffer, value: Buffer): KeyRecord {
+  const r = new ByteReader(value, `key record ${fpr.toString('hex')}`);
+  const format = r.u8();
+  if (format !== FORMAT) r.fail(`unknown record format ${format}`);
+  const flags = r.u8();
+  const version = r.u8();
+  const hash = r.lengthPrefixed();
+  const created = r.u32();
+  const firstSeen = r.u48();
+  const modified = r.u48();
+  const unsupported = r.varint();
+  const uids = readComponents(r);
+  const subkeys = readComponents(r);
+  const nViews = r.count(2);
+  let views: Record<string, StoredView> | undefined;
+  for (let i = 0; i < nViews; i++) {
+    views ??= {};
+    const name = r.lengthPrefixed().toString('utf8');
+    views[name] = readView(r);
+  }
+  const record: KeyRecord = {
+    fpr,
+    version,
+    hash,
+    packets: r.rest(),
+    created,
+    firstSeen,
+    modified,
+    validity: { revoked: (flags & REVOKED) !== 0, uids, subkeys, unsupported },
+  };
+  if (views) record.views = views;
+  return record;
+}
+
+function readComponents(r: ByteReader): ComponentValidity[] {
+  const n = r.count(1);
+  const out: ComponentValidity[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const flags = r.u8();
+    const c: ComponentValidity = { valid: (flags & C_VALID) !== 0, revoked: (flags & C_REVOKED) !== 0 };
+    if (flags & C_CREATED) c.created = r.u32();
+    if (flags & C_EXPIRES) c.keyExpires = r.u32();
+    out[i] = c;
+  }
+  return out;
+}
+
+function readView(r: ByteReader): StoredView {
+  const flags = r.u8();
+  const v: StoredView = {};
+  if (flags & V_HASH) v.hash = r.lengthPrefixed();
+  if (flags & V_DROP) {
+    const n = r.count(1);
+    v.drop = new Array<number>(n);
+    for (let i = 0; i < n; i++) v.drop[i] = r.varint();
+  }
+  if (flags & V_REASON) v.reason = r.lengthPrefixed().toString('utf8');
+  if (flags & V_MESSAGE) v.message = r.lengthPrefixed().toString('utf8');
+  return v;
+}
