@@ -33,6 +33,7 @@ import { keyIdOfFingerprint, keyIdPrefix, parseKeyIdEntry } from './keyid-index'
 import { Logger, silentLogger } from './logger';
 import { decodeLogEntry, encodeLogEntry } from './log-codec';
 import { ChangeLogEntry, KeyRecord, StoredView } from './record';
+import { otherProcessesOpen, removeStaleRepack, repackEnvironment } from './repack';
 import { decodeRecord, encodeRecord } from './record-codec';
 import { IndexName, keyTerms, KeyTerms } from './terms';
 
@@ -84,6 +85,7 @@ export interface KeyStoreOptions {
    * Bulk load (imports): commits skip fsync and close() syncs once. A killed process loses
    * nothing committed (the pages are in the OS cache and LMDB stays consistent); a power failure
    * during the load may lose recent commits, and re-running the import restores them.
+   * A bulk load that at least doubled the store repacks it on close (repack.ts).
    */
   bulkLoad?: boolean;
 }
@@ -184,6 +186,9 @@ export class KeyStore implements KeyStoreContents {
   private readonly now: () => number;
   private readonly path: string;
   private readonly bulkLoad: boolean;
+  /** keys stored when opened, and new keys written since (a bulk load repacks if it doubled the store) */
+  private readonly countAtOpen: number;
+  private added = 0;
 
   private constructor(opts: KeyStoreOptions) {
     this.limits = opts.limits ?? DEFAULT_KEY_LIMITS;
@@ -199,6 +204,7 @@ export class KeyStore implements KeyStoreContents {
     } catch (e) {
       throw new StoreOpenError(`cannot open the key store at ${opts.path}: ${(e as Error).message}`);
     }
+    if (!opts.readOnly) removeStaleRepack(opts.path);
     this.keys = this.env.openDB<Buffer, Buffer>({ name: 'keys', keyEncoding: 'binary', encoding: 'binary' });
     const idx = {} as Record<StoredIndex, Database<Buffer, Buffer>>;
     for (const name of STORED_INDEXES) {
@@ -213,6 +219,7 @@ export class KeyStore implements KeyStoreContents {
       // an import killed while creating the store leaves an environment without all its databases
       throw new StoreOpenError(`no key store here yet at ${opts.path}: it was never completely created`);
     }
+    this.countAtOpen = this.keys?.getCount() ?? 0;
   }
 
   /** Open (or create) the store in `opts.path`. */
@@ -350,6 +357,7 @@ export class KeyStore implements KeyStoreContents {
     this.keys.putSync(fpr, encodeRecord(record));
     this.putTerms(next.terms, fpr, true);
     this.appendLog({ time: now, fpr, updated: stored !== undefined });
+    if (!stored) this.added++;
     if (this.hooks.length) {
       // the parsed key only when a hook asks for it (the prefix tree needs just the hashes)
       let parsed: PublicKey | undefined;
@@ -560,7 +568,10 @@ export class KeyStore implements KeyStoreContents {
   }
 
   async close(): Promise<void> {
+    // (only a process alone on the environment may swap its file)
+    const repack = this.bulkLoad && this.added > 0 && this.added >= this.countAtOpen && !otherProcessesOpen(this.env);
     await this.env.close();
+    if (repack && (await this.repack())) return;
     if (this.bulkLoad) {
       // bulk load committed without fsync: make it durable now
       const fd = openSync(join(this.path, 'data.mdb'), 'r+');
@@ -569,6 +580,19 @@ export class KeyStore implements KeyStoreContents {
       } finally {
         closeSync(fd);
       }
+    }
+  }
+
+  /** Repack the closed environment (its copy is synced); false if it was left as it is. */
+  private async repack(): Promise<boolean> {
+    try {
+      const r = await repackEnvironment(this.path);
+      if (r) this.logger.info(`repacked the key store in ${(r.ms / 1000).toFixed(2)} s: ${(r.before / 1e6).toFixed(1)} MB → ${(r.after / 1e6).toFixed(1)} MB`);
+      return r !== undefined;
+    } catch (e) {
+      this.logger.warn(`could not repack the key store (it is kept as it is): ${(e as Error).message}`);
+      removeStaleRepack(this.path);
+      return false;
     }
   }
 }
