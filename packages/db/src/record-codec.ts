@@ -4,10 +4,11 @@
  * last and decode as a view into the value, without a copy.
  *
  * ```
- * u8 format (1) | u8 flags (1: primary revoked) | u8 key version | hash (varint length, bytes)
- * u32 created | u48 firstSeen | u48 modified | varint unsupported
+ * u8 format (1) | u8 flags (1: primary revoked, 2: modified = firstSeen) | u8 key version
+ * hash (varint length, bytes) | u32 created | u48 firstSeen | [u48 modified] | varint unsupported
  * uids, subkeys: varint count, then per component: u8 flags (1 valid, 2 revoked, 4 created,
- *   8 keyExpires) [u32 created] [u32 keyExpires]
+ *   8 keyExpires, 16 created is a varint of seconds after the key's creation)
+ *   [u32 or varint created] [u32 keyExpires]
  * views: varint count, then per view: policy name (varint length, UTF-8), u8 flags (1 hash,
  *   2 drop, 4 reason, 8 message), [hash] [varint count, varint positions] [reason] [message]
  * packets: the rest
@@ -20,10 +21,12 @@ import { KeyRecord, StoredView } from './record';
 const FORMAT = 1;
 
 const REVOKED = 1;
+const UNMODIFIED = 2;
 const C_VALID = 1;
 const C_REVOKED = 2;
 const C_CREATED = 4;
 const C_EXPIRES = 8;
+const C_CREATED_AFTER = 16;
 const V_HASH = 1;
 const V_DROP = 2;
 const V_REASON = 4;
@@ -32,16 +35,16 @@ const V_MESSAGE = 8;
 export function encodeRecord(r: KeyRecord): Buffer {
   const w = new ByteWriter()
     .u8(FORMAT)
-    .u8(r.validity.revoked ? REVOKED : 0)
+    .u8((r.validity.revoked ? REVOKED : 0) | (r.modified === r.firstSeen ? UNMODIFIED : 0))
     .u8(r.version)
     .lengthPrefixed(r.hash)
     .u32(r.created)
-    .u48(r.firstSeen)
-    .u48(r.modified)
-    .varint(r.validity.unsupported);
+    .u48(r.firstSeen);
+  if (r.modified !== r.firstSeen) w.u48(r.modified);
+  w.varint(r.validity.unsupported);
   for (const list of [r.validity.uids, r.validity.subkeys]) {
     w.varint(list.length);
-    for (const c of list) writeComponent(w, c);
+    for (const c of list) writeComponent(w, c, r.created);
   }
   const views = Object.entries(r.views ?? {}).filter((e): e is [string, StoredView] => e[1] !== undefined);
   w.varint(views.length);
@@ -49,10 +52,13 @@ export function encodeRecord(r: KeyRecord): Buffer {
   return w.finish(r.packets);
 }
 
-function writeComponent(w: ByteWriter, c: ComponentValidity) {
-  const flags = (c.valid ? C_VALID : 0) | (c.revoked ? C_REVOKED : 0) | (c.created !== undefined ? C_CREATED : 0) | (c.keyExpires !== undefined ? C_EXPIRES : 0);
+function writeComponent(w: ByteWriter, c: ComponentValidity, keyCreated: number) {
+  // a binding signature is usually made when the key is, or soon after: a short varint
+  const after = c.created !== undefined && c.created >= keyCreated;
+  const flags = (c.valid ? C_VALID : 0) | (c.revoked ? C_REVOKED : 0) | (c.created !== undefined ? C_CREATED : 0) | (c.keyExpires !== undefined ? C_EXPIRES : 0) | (after ? C_CREATED_AFTER : 0);
   w.u8(flags);
-  if (c.created !== undefined) w.u32(c.created);
+  if (after) w.varint(c.created! - keyCreated);
+  else if (c.created !== undefined) w.u32(c.created);
   if (c.keyExpires !== undefined) w.u32(c.keyExpires);
 }
 
@@ -78,10 +84,10 @@ export function decodeRecord(fpr: Buffer, value: Buffer): KeyRecord {
   const hash = r.lengthPrefixed();
   const created = r.u32();
   const firstSeen = r.u48();
-  const modified = r.u48();
+  const modified = flags & UNMODIFIED ? firstSeen : r.u48();
   const unsupported = r.varint();
-  const uids = readComponents(r);
-  const subkeys = readComponents(r);
+  const uids = readComponents(r, created);
+  const subkeys = readComponents(r, created);
   const nViews = r.count(2);
   let views: Record<string, StoredView> | undefined;
   for (let i = 0; i < nViews; i++) {
@@ -103,13 +109,13 @@ export function decodeRecord(fpr: Buffer, value: Buffer): KeyRecord {
   return record;
 }
 
-function readComponents(r: ByteReader): ComponentValidity[] {
+function readComponents(r: ByteReader, keyCreated: number): ComponentValidity[] {
   const n = r.count(1);
   const out: ComponentValidity[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const flags = r.u8();
     const c: ComponentValidity = { valid: (flags & C_VALID) !== 0, revoked: (flags & C_REVOKED) !== 0 };
-    if (flags & C_CREATED) c.created = r.u32();
+    if (flags & C_CREATED) c.created = flags & C_CREATED_AFTER ? keyCreated + r.varint() : r.u32();
     if (flags & C_EXPIRES) c.keyExpires = r.u32();
     out[i] = c;
   }

@@ -38,7 +38,14 @@ describe('record codec', () => {
       views: { hockeypuck: { hash: Buffer.alloc(16, 1), drop: [0, 3, 300] }, 'hockeypuck-2.4': { reason: 'no-uid', message: 'ünïcode' } },
       validity: { revoked: true, unsupported: 3, uids: [{ valid: true, revoked: false, created: 1_600_000_000, keyExpires: 86400 }, { valid: false, revoked: true }], subkeys: [] },
     };
-    for (const r of [...all, withViews]) {
+    const unmodified: KeyRecord = {
+      ...all[1],
+      modified: all[1].firstSeen,
+      created: 1_600_000_000,
+      validity: { ...all[1].validity, uids: [{ valid: true, revoked: false, created: 1_500_000_000 }, { valid: true, revoked: false, created: 1_600_000_007, keyExpires: 0 }] },
+    };
+    expect(encodeRecord(unmodified).length).toBeLessThan(encodeRecord({ ...unmodified, modified: unmodified.firstSeen + 1 }).length);
+    for (const r of [...all, withViews, unmodified]) {
       const bytes = encodeRecord(r);
       expect(decodeRecord(r.fpr, bytes)).toEqual(r);
       // the fingerprint is the LMDB key, not part of the value
