@@ -15,13 +15,6 @@ import { join } from 'node:path';
 import { Database, Key, open, RootDatabase } from 'lmdb';
 import { DbError } from './errors';
 
-/**
- * The copy's page size: a key record (about 500 bytes) over half a page goes to overflow pages of
- * its own, and 8 KiB pages keep more of them inline (4 % less disk at 100k keys; LMDB reads the
- * page size from the file, so later opens need not know it).
- */
-const PAGE_SIZE = 8192;
-
 /** Entries per write transaction of the copy (bounds a transaction's dirty pages). */
 const BATCH = 20_000;
 
@@ -81,7 +74,7 @@ export async function repackEnvironment(path: string): Promise<RepackResult | un
     const names = [...src.getKeys()].map(String);
     if (names.some((n) => !copyOptions(n))) return undefined;
     mkdirSync(target, { mode: 0o700 });
-    dst = open({ path: target, maxDbs: 64, compression: false, noSync: true, pageSize: PAGE_SIZE });
+    dst = open({ path: target, maxDbs: 64, compression: false, noSync: true });
     for (const name of names) copyDatabase(name, src.openDB({ name, ...copyOptions(name)! }), dst.openDB({ name, ...copyOptions(name)! }), dst);
     // a process that opened the store meanwhile keeps it as it is
     copied = !otherProcessesOpen(src);
