@@ -28,7 +28,7 @@ import {
 } from '@dkeyserv/pgp';
 import { describeKey, isRejection, PreparedKey, prepareKey, PrepareOptions, Rejection, rejection } from './prepare';
 import { StoreOpenError, StoredFormatError } from './errors';
-import { IndexEntry, indexEntriesOf, STORED_INDEXES, StoredIndex } from './index-layout';
+import { IndexEntry, indexEntriesOf, keyRef, STORED_INDEXES, StoredIndex } from './index-layout';
 import { keyIdOfFingerprint, keyIdPrefix, parseKeyIdEntry } from './keyid-index';
 import { Logger, silentLogger } from './logger';
 import { decodeLogEntry, encodeLogEntry } from './log-codec';
@@ -156,7 +156,7 @@ export interface KeyStoreContents {
   storedRecords(): Iterable<{ fpr: Buffer; record: KeyRecord } | { fpr: Buffer; error: StoredFormatError }>;
   /** The record filed under this fingerprint. */
   get(fpr: Buffer): KeyRecord | undefined;
-  /** Every entry of a policy's hash index (view hash → fingerprint), by ascending hash. */
+  /** Every entry of a policy's hash index (view hash → key reference, resolved to its fingerprint), by ascending hash. */
   hashIndexEntries(policy: ReconPolicyName): Iterable<{ hash: Buffer; fpr: Buffer }>;
   /** The fingerprint a policy's hash index files this hash under. */
   hashIndexOwner(policy: ReconPolicyName, hash: Buffer): Buffer | undefined;
@@ -351,7 +351,7 @@ export class KeyStore implements KeyStoreContents {
       const oldView = stored ? viewHash(stored, policy) : undefined;
       const newView = viewHash(record, policy);
       if (oldView) index.removeSync(oldView);
-      if (newView) index.putSync(newView, fpr);
+      if (newView) index.putSync(newView, keyRef(fpr));
       views.push({ policy, oldHash: oldView, newHash: newView });
     }
     this.keys.putSync(fpr, encodeRecord(record));
@@ -412,13 +412,40 @@ export class KeyStore implements KeyStoreContents {
    * with that policy: its view is the form of the key whose hash this is.
    */
   getByHash(hash: Buffer, policy?: ReconPolicyName): { record: KeyRecord; policy: ReconPolicyName } | undefined {
-    for (const [name, index] of this.hashIndexes) {
+    for (const name of this.hashIndexes.keys()) {
       if (policy && name !== policy) continue;
-      const fpr = index.get(hash);
-      const record = fpr && this.get(toBuffer(fpr));
+      const record = this.hashOwner(name, hash);
       if (record) return { record, policy: name };
     }
     return undefined;
+  }
+
+  /** The stored key a policy's hash index files `hash` under, if its view has that hash. */
+  private hashOwner(policy: ReconPolicyName, hash: Buffer): KeyRecord | undefined {
+    const ref = this.hashIndex(policy).get(hash);
+    if (!ref) return undefined;
+    for (const fpr of this.keysByRef(toBuffer(ref))) {
+      let record: KeyRecord | undefined;
+      try {
+        record = this.get(fpr);
+      } catch (e) {
+        if (e instanceof StoredFormatError) continue; // fsck reports it
+        throw e;
+      }
+      if (record && viewHash(record, policy)?.equals(hash)) return record;
+    }
+    return undefined;
+  }
+
+  /** The stored primary fingerprints that begin with `ref` (a key reference, index-layout.ts). */
+  private keysByRef(ref: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    for (const key of this.keys.getKeys({ start: ref })) {
+      const k = key as Buffer;
+      if (k.length < ref.length || !k.subarray(0, ref.length).equals(ref)) break;
+      out.push(Buffer.from(k));
+    }
+    return out;
   }
 
   /** A policy's view of a stored key: its packets' bytes (the key in the form whose hash the policy holds). */
@@ -442,8 +469,11 @@ export class KeyStore implements KeyStoreContents {
    * 32-bit key ID, an e-mail address or a UID word. Each at most once.
    */
   lookup(index: IndexName, term: Buffer): Buffer[] {
-    if (index === 'email' || index === 'word') return [...this.indexes[index].getValues(term)].map(toBuffer);
     const found = new Map<string, Buffer>();
+    if (index === 'email' || index === 'word') {
+      for (const ref of this.indexes[index].getValues(term)) for (const fpr of this.keysByRef(toBuffer(ref))) found.set(hex(fpr), fpr);
+      return [...found.values()];
+    }
     if (index === 'fpr' && this.keys.doesExist(term)) found.set(hex(term), Buffer.from(term));
     const keyId = index === 'fpr' ? keyIdOfFingerprint(term) : term;
     if (keyId && (keyId.length === 8 || (keyId.length === 4 && index === 'kid32'))) {
@@ -493,12 +523,17 @@ export class KeyStore implements KeyStoreContents {
   }
 
   *hashIndexEntries(policy: ReconPolicyName): Generator<{ hash: Buffer; fpr: Buffer }> {
-    for (const { key, value } of this.hashIndex(policy).getRange()) yield { hash: Buffer.from(key as Buffer), fpr: Buffer.from(value) };
+    for (const { key, value } of this.hashIndex(policy).getRange()) {
+      const hash = Buffer.from(key as Buffer);
+      yield { hash, fpr: this.hashIndexOwner(policy, hash) ?? Buffer.from(value) };
+    }
   }
 
+  /** The key a hash-index entry refers to: the one whose view has that hash, else the first key the reference names. */
   hashIndexOwner(policy: ReconPolicyName, hash: Buffer): Buffer | undefined {
-    const fpr = this.hashIndex(policy).get(hash);
-    return fpr ? Buffer.from(fpr) : undefined;
+    const ref = this.hashIndex(policy).get(hash);
+    if (!ref) return undefined;
+    return this.hashOwner(policy, hash)?.fpr ?? this.keysByRef(toBuffer(ref))[0];
   }
 
   *indexEntries(index: StoredIndex): Generator<IndexEntry> {
