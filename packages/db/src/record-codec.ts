@@ -20,22 +20,15 @@ import { KeyRecord, StoredView } from './record';
 
 const FORMAT = 1;
 
-const REVOKED = 1;
-const UNMODIFIED = 2;
-const C_VALID = 1;
-const C_REVOKED = 2;
-const C_CREATED = 4;
-const C_EXPIRES = 8;
-const C_CREATED_AFTER = 16;
-const V_HASH = 1;
-const V_DROP = 2;
-const V_REASON = 4;
-const V_MESSAGE = 8;
+/** flag bits of the record, of a component and of a view */
+const RECORD = { revoked: 1, unmodified: 2 } as const;
+const COMPONENT = { valid: 1, revoked: 2, created: 4, expires: 8, createdAfter: 16 } as const;
+const VIEW = { hash: 1, drop: 2, reason: 4, message: 8 } as const;
 
 export function encodeRecord(r: KeyRecord): Buffer {
   const w = new ByteWriter()
     .u8(FORMAT)
-    .u8((r.validity.revoked ? REVOKED : 0) | (r.modified === r.firstSeen ? UNMODIFIED : 0))
+    .u8((r.validity.revoked ? RECORD.revoked : 0) | (r.modified === r.firstSeen ? RECORD.unmodified : 0))
     .u8(r.version)
     .lengthPrefixed(r.hash)
     .u32(r.created)
@@ -55,7 +48,7 @@ export function encodeRecord(r: KeyRecord): Buffer {
 function writeComponent(w: ByteWriter, c: ComponentValidity, keyCreated: number) {
   // a binding signature is usually made when the key is, or soon after: a short varint
   const after = c.created !== undefined && c.created >= keyCreated;
-  const flags = (c.valid ? C_VALID : 0) | (c.revoked ? C_REVOKED : 0) | (c.created !== undefined ? C_CREATED : 0) | (c.keyExpires !== undefined ? C_EXPIRES : 0) | (after ? C_CREATED_AFTER : 0);
+  const flags = (c.valid ? COMPONENT.valid : 0) | (c.revoked ? COMPONENT.revoked : 0) | (c.created !== undefined ? COMPONENT.created : 0) | (c.keyExpires !== undefined ? COMPONENT.expires : 0) | (after ? COMPONENT.createdAfter : 0);
   w.u8(flags);
   if (after) w.varint(c.created! - keyCreated);
   else if (c.created !== undefined) w.u32(c.created);
@@ -63,7 +56,7 @@ function writeComponent(w: ByteWriter, c: ComponentValidity, keyCreated: number)
 }
 
 function writeView(w: ByteWriter, name: string, v: StoredView) {
-  const flags = (v.hash ? V_HASH : 0) | (v.drop ? V_DROP : 0) | (v.reason !== undefined ? V_REASON : 0) | (v.message !== undefined ? V_MESSAGE : 0);
+  const flags = (v.hash ? VIEW.hash : 0) | (v.drop ? VIEW.drop : 0) | (v.reason !== undefined ? VIEW.reason : 0) | (v.message !== undefined ? VIEW.message : 0);
   w.lengthPrefixed(Buffer.from(name, 'utf8')).u8(flags);
   if (v.hash) w.lengthPrefixed(v.hash);
   if (v.drop) {
@@ -84,7 +77,7 @@ export function decodeRecord(fpr: Buffer, value: Buffer): KeyRecord {
   const hash = r.lengthPrefixed();
   const created = r.u32();
   const firstSeen = r.u48();
-  const modified = flags & UNMODIFIED ? firstSeen : r.u48();
+  const modified = flags & RECORD.unmodified ? firstSeen : r.u48();
   const unsupported = r.varint();
   const uids = readComponents(r, created);
   const subkeys = readComponents(r, created);
@@ -103,7 +96,7 @@ export function decodeRecord(fpr: Buffer, value: Buffer): KeyRecord {
     created,
     firstSeen,
     modified,
-    validity: { revoked: (flags & REVOKED) !== 0, uids, subkeys, unsupported },
+    validity: { revoked: (flags & RECORD.revoked) !== 0, uids, subkeys, unsupported },
   };
   if (views) record.views = views;
   return record;
@@ -114,9 +107,9 @@ function readComponents(r: ByteReader, keyCreated: number): ComponentValidity[] 
   const out: ComponentValidity[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const flags = r.u8();
-    const c: ComponentValidity = { valid: (flags & C_VALID) !== 0, revoked: (flags & C_REVOKED) !== 0 };
-    if (flags & C_CREATED) c.created = flags & C_CREATED_AFTER ? keyCreated + r.varint() : r.u32();
-    if (flags & C_EXPIRES) c.keyExpires = r.u32();
+    const c: ComponentValidity = { valid: (flags & COMPONENT.valid) !== 0, revoked: (flags & COMPONENT.revoked) !== 0 };
+    if (flags & COMPONENT.created) c.created = flags & COMPONENT.createdAfter ? keyCreated + r.varint() : r.u32();
+    if (flags & COMPONENT.expires) c.keyExpires = r.u32();
     out[i] = c;
   }
   return out;
@@ -125,13 +118,13 @@ function readComponents(r: ByteReader, keyCreated: number): ComponentValidity[] 
 function readView(r: ByteReader): StoredView {
   const flags = r.u8();
   const v: StoredView = {};
-  if (flags & V_HASH) v.hash = r.lengthPrefixed();
-  if (flags & V_DROP) {
+  if (flags & VIEW.hash) v.hash = r.lengthPrefixed();
+  if (flags & VIEW.drop) {
     const n = r.count(1);
     v.drop = new Array<number>(n);
     for (let i = 0; i < n; i++) v.drop[i] = r.varint();
   }
-  if (flags & V_REASON) v.reason = r.lengthPrefixed().toString('utf8');
-  if (flags & V_MESSAGE) v.message = r.lengthPrefixed().toString('utf8');
+  if (flags & VIEW.reason) v.reason = r.lengthPrefixed().toString('utf8');
+  if (flags & VIEW.message) v.message = r.lengthPrefixed().toString('utf8');
   return v;
 }

@@ -10,10 +10,11 @@
  * Only a process that is alone on the environment repacks: another process with it open would go
  * on using the replaced file.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database, Key, open, RootDatabase } from 'lmdb';
 import { DbError } from './errors';
+import { syncFile } from './sync-file';
 
 /** Entries per write transaction of the copy (bounds a transaction's dirty pages). */
 const BATCH = 20_000;
@@ -124,13 +125,4 @@ function sameKey(a: Key, b: Key): boolean {
 
 function fileSize(file: string): number {
   return statSync(file).size;
-}
-
-function syncFile(file: string) {
-  const fd = openSync(file, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -7,7 +7,7 @@
  * entry in one LMDB transaction. Hooks (the recon prefix tree, quorum attestations) run inside that
  * same transaction, so nothing derived from the keys can drift from them.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database, open, RootDatabase } from 'lmdb';
 import {
@@ -34,6 +34,7 @@ import { Logger, silentLogger } from './logger';
 import { decodeLogEntry, encodeLogEntry } from './log-codec';
 import { ChangeLogEntry, KeyRecord, StoredView } from './record';
 import { otherProcessesOpen, removeStaleRepack, repackEnvironment } from './repack';
+import { syncFile } from './sync-file';
 import { decodeRecord, encodeRecord } from './record-codec';
 import { IndexName, keyTerms, KeyTerms } from './terms';
 
@@ -609,12 +610,7 @@ export class KeyStore implements KeyStoreContents {
     if (repack && (await this.repack())) return;
     if (this.bulkLoad) {
       // bulk load committed without fsync: make it durable now
-      const fd = openSync(join(this.path, 'data.mdb'), 'r+');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      syncFile(join(this.path, 'data.mdb'));
     }
   }
 
