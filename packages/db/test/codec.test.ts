@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isKeyringError, splitKeyring } from '@dkeyserv/pgp';
+import { DEFAULT_KEY_LIMITS, DEFAULT_PACKET_LIMITS, isKeyringError, splitKeyring } from '@dkeyserv/pgp';
 import { isRejection, KeyRecord, prepareKey, StoredFormatError } from '@dkeyserv/db';
 import { decodeLogEntry, encodeLogEntry } from '../src/log-codec';
 import { decodeRecord, encodeRecord } from '../src/record-codec';
@@ -8,7 +8,7 @@ function records(): KeyRecord[] {
   const out: KeyRecord[] = [];
   for (const e of splitKeyring(readFileSync('/usr/share/keyrings/debian-role-keys.gpg'))) {
     if (isKeyringError(e)) throw e.error;
-    const p = prepareKey(e.packets, { policies: ['sks', 'hockeypuck'] });
+    const p = prepareKey(e.packets, { policies: ['sks', 'hockeypuck'], limits: DEFAULT_KEY_LIMITS, packetLimits: DEFAULT_PACKET_LIMITS });
     if (isRejection(p)) continue;
     const r: KeyRecord = { fpr: p.fpr, version: p.version, hash: p.hash, packets: p.packets, created: p.created, firstSeen: 1_700_000_000_123, modified: 1_760_000_000_456, validity: p.validity };
     if (Object.keys(p.views).length) r.views = p.views;
