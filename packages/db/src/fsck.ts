@@ -6,8 +6,9 @@
  * {@link KeyStoreContents}.
  */
 import { keyIdentity, sksPacketsHash, splitPackets } from '@dkeyserv/pgp';
+import { describeEntry, entryOwner, IndexEntry, indexEntriesOf, STORED_INDEXES, StoredIndex } from './index-layout';
 import { KeyStoreContents, viewOf } from './store';
-import { IndexName, INDEX_NAMES, keyTerms } from './terms';
+import { keyTerms } from './terms';
 
 export interface FsckProblem {
   /** lowercase hex fingerprint or hash the problem concerns */
@@ -31,9 +32,15 @@ export function fsck(store: KeyStoreContents, maxListed = 100): FsckReport {
     if (report.problems.length < maxListed) report.problems.push({ subject, what });
   };
   const expected = new Set<string>();
-  for (const { fpr, record } of store.storedRecords()) {
+  for (const stored of store.storedRecords()) {
     report.keys++;
+    const { fpr } = stored;
     const fprHex = fpr.toString('hex');
+    if ('error' in stored) {
+      problem(fprHex, `stored record does not decode: ${stored.error.message}`);
+      continue;
+    }
+    const { record } = stored;
     let parsed;
     try {
       parsed = store.parseRecord(record);
@@ -59,39 +66,55 @@ export function fsck(store: KeyStoreContents, maxListed = 100): FsckReport {
       problem(fprHex, 'stored validity does not match the key structure');
       continue;
     }
-    const terms = keyTerms(parsed, record.validity);
-    for (const name of INDEX_NAMES) for (const t of terms[name]) expected.add(`${name}:${t.toString('hex')}:${fprHex}`);
+    const entries = indexEntriesOf(keyTerms(parsed, record.validity), fpr);
+    for (const name of STORED_INDEXES) for (const e of entries[name]) expected.add(entryId(name, e));
   }
   for (const policy of store.policies) {
     for (const { hash: h, fpr } of store.hashIndexEntries(policy)) {
       report.hashes++;
-      const r = store.get(fpr);
       const hHex = h.toString('hex');
+      let r;
+      try {
+        r = store.get(fpr);
+      } catch {
+        continue; // a record that does not decode is reported above
+      }
       const view = r && viewOf(r, policy);
       if (!view) problem(hHex, `${policy} hash index points to missing key ${fpr.toString('hex')}`);
       else if (!('hash' in view) || !view.hash.equals(h)) problem(hHex, `${policy} hash index entry is stale: the key has another hash now`);
     }
   }
   let found = 0;
-  for (const name of INDEX_NAMES) {
-    for (const { term: t, fpr } of store.indexEntries(name)) {
+  for (const name of STORED_INDEXES) {
+    for (const e of store.indexEntries(name)) {
       report.indexEntries++;
-      const id = `${name}:${t.toString('hex')}:${fpr.toString('hex')}`;
-      if (expected.has(id)) found++;
-      else problem(fpr.toString('hex'), `stray ${name} index entry ${t.toString('hex')}`);
+      if (expected.has(entryId(name, e))) found++;
+      else problem(ownerHex(name, e), `stray ${describeEntry(name, e)}`);
     }
   }
   if (found !== expected.size) {
     let listed = 0;
     for (const id of expected) {
-      const [name, t, fpr] = id.split(':');
-      const want = Buffer.from(fpr, 'hex');
-      // (a scan of the term's values: lmdb's doesExist(key, value) fails on binary dupSort databases)
-      if (!store.lookup(name as IndexName, Buffer.from(t, 'hex')).some((v) => v.equals(want))) {
-        problem(fpr, `missing ${name} index entry ${t}`);
+      const [name, key, value] = id.split(':') as [StoredIndex, string, string];
+      const e = { key: Buffer.from(key, 'hex'), value: Buffer.from(value, 'hex') };
+      if (!store.hasIndexEntry(name, e)) {
+        problem(ownerHex(name, e), `missing ${describeEntry(name, e)}`);
         if (++listed >= maxListed) break;
       }
     }
   }
   return report;
+}
+
+function entryId(index: StoredIndex, e: IndexEntry): string {
+  return `${index}:${e.key.toString('hex')}:${e.value.toString('hex')}`;
+}
+
+/** the primary fingerprint an index entry concerns, or the index's name if the entry is damaged */
+function ownerHex(index: StoredIndex, e: IndexEntry): string {
+  try {
+    return entryOwner(index, e).toString('hex');
+  } catch {
+    return `idx-${index}`;
+  }
 }

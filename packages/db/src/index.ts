@@ -25,7 +25,7 @@
  * await store.close();
  * ```
  */
-export { DbError, StoreOpenError } from './errors';
+export { DbError, StoredFormatError, StoreOpenError } from './errors';
 export { silentLogger, type Logger } from './logger';
 export type { ChangeLogEntry, KeyRecord, StoredView } from './record';
 export type { IndexName } from './terms';

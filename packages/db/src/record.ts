@@ -36,12 +36,11 @@ export interface KeyRecord {
   views?: Partial<Record<string, StoredView>>;
 }
 
-/** An entry of the change log: one stored key version replaced by another. */
+/** An entry of the change log: one key stored anew or replaced by a new version. */
 export interface ChangeLogEntry {
   /** ms since the epoch */
   time: number;
   fpr: Buffer;
-  /** hash of the previous version; absent for a new key */
-  oldHash?: Buffer;
-  newHash: Buffer;
+  /** a stored version was replaced (false: the key is new) */
+  updated: boolean;
 }

@@ -7,7 +7,7 @@
  * entry in one LMDB transaction. Hooks (the recon prefix tree, quorum attestations) run inside that
  * same transaction, so nothing derived from the keys can drift from them.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database, open, RootDatabase } from 'lmdb';
 import {
@@ -27,12 +27,18 @@ import {
   splitPackets,
 } from '@dkeyserv/pgp';
 import { describeKey, isRejection, PreparedKey, prepareKey, PrepareOptions, Rejection, rejection } from './prepare';
-import { StoreOpenError } from './errors';
+import { StoreOpenError, StoredFormatError } from './errors';
+import { IndexEntry, indexEntriesOf, keyRef, STORED_INDEXES, StoredIndex } from './index-layout';
+import { keyIdOfFingerprint, keyIdPrefix, parseKeyIdEntry } from './keyid-index';
 import { Logger, silentLogger } from './logger';
+import { decodeLogEntry, encodeLogEntry } from './log-codec';
 import { ChangeLogEntry, KeyRecord, StoredView } from './record';
-import { IndexName, INDEX_NAMES, keyTerms, KeyTerms } from './terms';
+import { otherProcessesOpen, removeStaleRepack, repackEnvironment } from './repack';
+import { syncFile } from './sync-file';
+import { decodeRecord, encodeRecord } from './record-codec';
+import { IndexName, keyTerms, KeyTerms } from './terms';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** How one recon policy's view of a key changed: its old and new hash (absent: no version in that policy). */
 export interface ViewChange {
@@ -80,6 +86,7 @@ export interface KeyStoreOptions {
    * Bulk load (imports): commits skip fsync and close() syncs once. A killed process loses
    * nothing committed (the pages are in the OS cache and LMDB stays consistent); a power failure
    * during the load may lose recent commits, and re-running the import restores them.
+   * A bulk load that at least doubled the store repacks it on close (repack.ts).
    */
   bulkLoad?: boolean;
 }
@@ -110,8 +117,11 @@ function hex(b: Buffer): string {
 
 /** Prepared keys that crossed a worker boundary arrive with Uint8Arrays; make them Buffers again. */
 function revive(p: PreparedKey): PreparedKey {
-  const terms = {} as KeyTerms;
-  for (const name of INDEX_NAMES) terms[name] = p.terms[name].map(toBuffer);
+  const terms: KeyTerms = {
+    keyIds: p.terms.keyIds.map((t) => ({ keyId: toBuffer(t.keyId), fpr: toBuffer(t.fpr) })),
+    email: p.terms.email.map(toBuffer),
+    word: p.terms.word.map(toBuffer),
+  };
   const views: PreparedKey['views'] = {};
   for (const [name, v] of Object.entries(p.views)) views[name as ReconPolicyName] = v.hash ? { ...v, hash: toBuffer(v.hash) } : v;
   return { ...p, fpr: toBuffer(p.fpr), hash: toBuffer(p.hash), packets: toBuffer(p.packets), terms, views };
@@ -141,19 +151,20 @@ export interface KeyStoreContents {
   readonly policies: readonly ReconPolicyName[];
   /**
    * Every stored record with the fingerprint it is filed under, in fingerprint order (in a damaged
-   * store the record's key may not be that fingerprint: that is for the checker to find).
+   * store the record's key may not be that fingerprint, or its bytes may not decode: that is for
+   * the checker to find).
    */
-  storedRecords(): Iterable<{ fpr: Buffer; record: KeyRecord }>;
+  storedRecords(): Iterable<{ fpr: Buffer; record: KeyRecord } | { fpr: Buffer; error: StoredFormatError }>;
   /** The record filed under this fingerprint. */
   get(fpr: Buffer): KeyRecord | undefined;
-  /** Every entry of a policy's hash index (view hash → fingerprint), by ascending hash. */
+  /** Every entry of a policy's hash index (view hash → key reference, resolved to its fingerprint), by ascending hash. */
   hashIndexEntries(policy: ReconPolicyName): Iterable<{ hash: Buffer; fpr: Buffer }>;
   /** The fingerprint a policy's hash index files this hash under. */
   hashIndexOwner(policy: ReconPolicyName, hash: Buffer): Buffer | undefined;
-  /** Every entry of a lookup index (term → fingerprint), by term. */
-  indexEntries(index: IndexName): Iterable<{ term: Buffer; fpr: Buffer }>;
-  /** The fingerprints filed under a term of a lookup index. */
-  lookup(index: IndexName, term: Buffer): Buffer[];
+  /** Every entry of a stored lookup index as stored (index-layout.ts), in key order. */
+  indexEntries(index: StoredIndex): Iterable<IndexEntry>;
+  /** Whether a stored lookup index holds this entry. */
+  hasIndexEntry(index: StoredIndex, entry: IndexEntry): boolean;
   /** A stored record parsed back into a key (throws on packets that do not parse). */
   parseRecord(record: KeyRecord): PublicKey;
 }
@@ -161,13 +172,13 @@ export interface KeyStoreContents {
 export class KeyStore implements KeyStoreContents {
   readonly policies: readonly ReconPolicyName[];
   private readonly env: RootDatabase;
-  /** primary fingerprint → KeyRecord */
-  private readonly keys: Database<KeyRecord, Buffer>;
+  /** primary fingerprint → KeyRecord (record-codec.ts) */
+  private readonly keys: Database<Buffer, Buffer>;
   /** per kept policy: view hash → primary fingerprint */
   private readonly hashIndexes: ReadonlyMap<ReconPolicyName, Database<Buffer, Buffer>>;
-  private readonly indexes: Record<IndexName, Database<Buffer, Buffer>>;
-  /** sequence number → ChangeLogEntry */
-  private readonly log: Database<ChangeLogEntry, number>;
+  private readonly indexes: Record<StoredIndex, Database<Buffer, Buffer>>;
+  /** sequence number → ChangeLogEntry (log-codec.ts) */
+  private readonly log: Database<Buffer, number>;
   private readonly meta: Database<unknown, string>;
   private readonly limits: KeyLimits;
   private readonly packetLimits: PacketLimits;
@@ -176,6 +187,9 @@ export class KeyStore implements KeyStoreContents {
   private readonly now: () => number;
   private readonly path: string;
   private readonly bulkLoad: boolean;
+  /** keys stored when opened, and new keys written since (a bulk load repacks if it doubled the store) */
+  private readonly countAtOpen: number;
+  private added = 0;
 
   private constructor(opts: KeyStoreOptions) {
     this.limits = opts.limits ?? DEFAULT_KEY_LIMITS;
@@ -191,13 +205,14 @@ export class KeyStore implements KeyStoreContents {
     } catch (e) {
       throw new StoreOpenError(`cannot open the key store at ${opts.path}: ${(e as Error).message}`);
     }
-    this.keys = this.env.openDB<KeyRecord, Buffer>({ name: 'keys', keyEncoding: 'binary' });
-    const idx = {} as Record<IndexName, Database<Buffer, Buffer>>;
-    for (const name of INDEX_NAMES) {
-      idx[name] = this.env.openDB<Buffer, Buffer>({ name: `idx-${name}`, keyEncoding: 'binary', encoding: 'binary', dupSort: true });
+    if (!opts.readOnly) removeStaleRepack(opts.path);
+    this.keys = this.env.openDB<Buffer, Buffer>({ name: 'keys', keyEncoding: 'binary', encoding: 'binary' });
+    const idx = {} as Record<StoredIndex, Database<Buffer, Buffer>>;
+    for (const name of STORED_INDEXES) {
+      idx[name] = this.env.openDB<Buffer, Buffer>({ name: `idx-${name}`, keyEncoding: 'binary', encoding: 'binary', dupSort: name !== 'keyid' });
     }
     this.indexes = idx;
-    this.log = this.env.openDB<ChangeLogEntry, number>({ name: 'log', keyEncoding: 'uint32' });
+    this.log = this.env.openDB<Buffer, number>({ name: 'log', keyEncoding: 'uint32', encoding: 'binary' });
     this.meta = this.env.openDB<unknown, string>({ name: 'meta' });
     this.policies = this.checkMeta(opts);
     this.hashIndexes = new Map(this.policies.map((name) => [name, this.env.openDB<Buffer, Buffer>({ name: `hash:${name}`, keyEncoding: 'binary', encoding: 'binary' })]));
@@ -205,6 +220,7 @@ export class KeyStore implements KeyStoreContents {
       // an import killed while creating the store leaves an environment without all its databases
       throw new StoreOpenError(`no key store here yet at ${opts.path}: it was never completely created`);
     }
+    this.countAtOpen = this.keys?.getCount() ?? 0;
   }
 
   /** Open (or create) the store in `opts.path`. */
@@ -294,7 +310,7 @@ export class KeyStore implements KeyStoreContents {
   private write(incoming: PreparedKey): IngestResult {
     const fpr = incoming.fpr;
     const fprHex = hex(fpr);
-    const stored = this.keys.get(fpr);
+    const stored = this.get(fpr);
     let next = incoming;
     let oldTerms: KeyTerms | undefined;
     if (stored) {
@@ -336,12 +352,13 @@ export class KeyStore implements KeyStoreContents {
       const oldView = stored ? viewHash(stored, policy) : undefined;
       const newView = viewHash(record, policy);
       if (oldView) index.removeSync(oldView);
-      if (newView) index.putSync(newView, fpr);
+      if (newView) index.putSync(newView, keyRef(fpr));
       views.push({ policy, oldHash: oldView, newHash: newView });
     }
-    this.keys.putSync(fpr, record);
+    this.keys.putSync(fpr, encodeRecord(record));
     this.putTerms(next.terms, fpr, true);
-    this.appendLog({ time: now, fpr, oldHash, newHash: next.hash });
+    this.appendLog({ time: now, fpr, updated: stored !== undefined });
+    if (!stored) this.added++;
     if (this.hooks.length) {
       // the parsed key only when a hook asks for it (the prefix tree needs just the hashes)
       let parsed: PublicKey | undefined;
@@ -363,11 +380,13 @@ export class KeyStore implements KeyStoreContents {
   }
 
   private putTerms(terms: KeyTerms, fpr: Buffer, add: boolean) {
-    for (const name of INDEX_NAMES) {
+    const entries = indexEntriesOf(terms, fpr);
+    for (const name of STORED_INDEXES) {
       const db = this.indexes[name];
-      for (const t of terms[name]) {
-        if (add) db.putSync(t, fpr);
-        else db.removeSync(t, fpr);
+      for (const e of entries[name]) {
+        if (add) db.putSync(e.key, e.value);
+        else if (name === 'keyid') db.removeSync(e.key);
+        else db.removeSync(e.key, e.value);
       }
     }
   }
@@ -375,7 +394,7 @@ export class KeyStore implements KeyStoreContents {
   private appendLog(entry: ChangeLogEntry) {
     const seq = ((this.meta.get('logSeq') as number | undefined) ?? 0) + 1;
     this.meta.putSync('logSeq', seq);
-    this.log.putSync(seq, entry);
+    this.log.putSync(seq, encodeLogEntry(entry));
   }
 
   /** Parse a stored record back into a key (stored bytes are already normalised). */
@@ -383,9 +402,10 @@ export class KeyStore implements KeyStoreContents {
     return parseKey(splitPackets(toBuffer(record.packets), this.packetLimits));
   }
 
-  /** The stored key with this primary fingerprint. */
+  /** The stored key with this primary fingerprint (throws StoredFormatError if its bytes are damaged). */
   get(fpr: Buffer): KeyRecord | undefined {
-    return this.keys.get(fpr);
+    const value = this.keys.get(fpr);
+    return value && decodeRecord(Buffer.from(fpr), value);
   }
 
   /**
@@ -393,13 +413,40 @@ export class KeyStore implements KeyStoreContents {
    * with that policy: its view is the form of the key whose hash this is.
    */
   getByHash(hash: Buffer, policy?: ReconPolicyName): { record: KeyRecord; policy: ReconPolicyName } | undefined {
-    for (const [name, index] of this.hashIndexes) {
+    for (const name of this.hashIndexes.keys()) {
       if (policy && name !== policy) continue;
-      const fpr = index.get(hash);
-      const record = fpr && this.keys.get(toBuffer(fpr));
+      const record = this.hashOwner(name, hash);
       if (record) return { record, policy: name };
     }
     return undefined;
+  }
+
+  /** The stored key a policy's hash index files `hash` under, if its view has that hash. */
+  private hashOwner(policy: ReconPolicyName, hash: Buffer): KeyRecord | undefined {
+    const ref = this.hashIndex(policy).get(hash);
+    if (!ref) return undefined;
+    for (const fpr of this.keysByRef(toBuffer(ref))) {
+      let record: KeyRecord | undefined;
+      try {
+        record = this.get(fpr);
+      } catch (e) {
+        if (e instanceof StoredFormatError) continue; // fsck reports it
+        throw e;
+      }
+      if (record && viewHash(record, policy)?.equals(hash)) return record;
+    }
+    return undefined;
+  }
+
+  /** The stored primary fingerprints that begin with `ref` (a key reference, index-layout.ts). */
+  private keysByRef(ref: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    for (const key of this.keys.getKeys({ start: ref })) {
+      const k = key as Buffer;
+      if (k.length < ref.length || !k.subarray(0, ref.length).equals(ref)) break;
+      out.push(Buffer.from(k));
+    }
+    return out;
   }
 
   /** A policy's view of a stored key: its packets' bytes (the key in the form whose hash the policy holds). */
@@ -418,9 +465,29 @@ export class KeyStore implements KeyStoreContents {
     }
   }
 
-  /** Primary fingerprints filed under `term` in an index. */
+  /**
+   * Primary fingerprints filed under `term`: a fingerprint (of a primary key or subkey), a 64- or
+   * 32-bit key ID, an e-mail address or a UID word. Each at most once.
+   */
   lookup(index: IndexName, term: Buffer): Buffer[] {
-    return [...this.indexes[index].getValues(term)].map(toBuffer);
+    const found = new Map<string, Buffer>();
+    if (index === 'email' || index === 'word') {
+      for (const ref of this.indexes[index].getValues(term)) for (const fpr of this.keysByRef(toBuffer(ref))) found.set(hex(fpr), fpr);
+      return [...found.values()];
+    }
+    if (index === 'fpr' && this.keys.doesExist(term)) found.set(hex(term), Buffer.from(term));
+    const keyId = index === 'fpr' ? keyIdOfFingerprint(term) : term;
+    if (keyId && (keyId.length === 8 || (keyId.length === 4 && index === 'kid32'))) {
+      const prefix = keyIdPrefix(keyId);
+      for (const key of this.indexes.keyid.getKeys({ start: prefix })) {
+        const k = key as Buffer;
+        if (k.length < prefix.length || !k.subarray(0, prefix.length).equals(prefix)) break;
+        const e = parseKeyIdEntry(k);
+        if (index === 'fpr' && !e.subkey?.equals(term)) continue;
+        found.set(hex(e.primary), e.primary);
+      }
+    }
+    return [...found.values()];
   }
 
   /** Every hash a policy holds (default: the first kept policy), ascending. */
@@ -439,26 +506,47 @@ export class KeyStore implements KeyStoreContents {
     return this.hashIndexes.get(policy)?.getCount() ?? 0;
   }
 
-  /** Every stored key in fingerprint order. */
+  /** Every stored key in fingerprint order (throws StoredFormatError at a damaged one). */
   *records(): Generator<KeyRecord> {
-    for (const { value } of this.keys.getRange()) yield value;
+    for (const { key, value } of this.keys.getRange()) yield decodeRecord(Buffer.from(key as Buffer), value);
   }
 
-  *storedRecords(): Generator<{ fpr: Buffer; record: KeyRecord }> {
-    for (const { key, value } of this.keys.getRange()) yield { fpr: Buffer.from(key as Buffer), record: value };
+  *storedRecords(): Generator<{ fpr: Buffer; record: KeyRecord } | { fpr: Buffer; error: StoredFormatError }> {
+    for (const { key, value } of this.keys.getRange()) {
+      const fpr = Buffer.from(key as Buffer);
+      try {
+        yield { fpr, record: decodeRecord(fpr, value) };
+      } catch (e) {
+        if (!(e instanceof StoredFormatError)) throw e;
+        yield { fpr, error: e };
+      }
+    }
   }
 
   *hashIndexEntries(policy: ReconPolicyName): Generator<{ hash: Buffer; fpr: Buffer }> {
-    for (const { key, value } of this.hashIndex(policy).getRange()) yield { hash: Buffer.from(key as Buffer), fpr: Buffer.from(value) };
+    for (const { key, value } of this.hashIndex(policy).getRange()) {
+      const hash = Buffer.from(key as Buffer);
+      yield { hash, fpr: this.hashIndexOwner(policy, hash) ?? Buffer.from(value) };
+    }
   }
 
+  /** The key a hash-index entry refers to: the one whose view has that hash, else the first key the reference names. */
   hashIndexOwner(policy: ReconPolicyName, hash: Buffer): Buffer | undefined {
-    const fpr = this.hashIndex(policy).get(hash);
-    return fpr ? Buffer.from(fpr) : undefined;
+    const ref = this.hashIndex(policy).get(hash);
+    if (!ref) return undefined;
+    return this.hashOwner(policy, hash)?.fpr ?? this.keysByRef(toBuffer(ref))[0];
   }
 
-  *indexEntries(index: IndexName): Generator<{ term: Buffer; fpr: Buffer }> {
-    for (const { key, value } of this.indexes[index].getRange()) yield { term: Buffer.from(key as Buffer), fpr: Buffer.from(value) };
+  *indexEntries(index: StoredIndex): Generator<IndexEntry> {
+    for (const { key, value } of this.indexes[index].getRange()) yield { key: Buffer.from(key as Buffer), value: Buffer.from(value) };
+  }
+
+  hasIndexEntry(index: StoredIndex, entry: IndexEntry): boolean {
+    const db = this.indexes[index];
+    if (index === 'keyid') return db.get(entry.key)?.equals(entry.value) ?? false;
+    // (a scan of the term's values: lmdb's doesExist(key, value) fails on binary dupSort databases)
+    for (const v of db.getValues(entry.key)) if (toBuffer(v).equals(entry.value)) return true;
+    return false;
   }
 
   /** Number of stored keys. */
@@ -468,7 +556,7 @@ export class KeyStore implements KeyStoreContents {
 
   /** Change-log entries after sequence number `since`. */
   *changes(since = 0): Generator<[number, ChangeLogEntry]> {
-    for (const { key, value } of this.log.getRange({ start: since + 1 })) yield [key, value];
+    for (const { key, value } of this.log.getRange({ start: since + 1 })) yield [key, decodeLogEntry(key, value)];
   }
 
   /**
@@ -481,7 +569,7 @@ export class KeyStore implements KeyStoreContents {
 
   /** Change-log entries, newest first. */
   *recentChanges(): Generator<[number, ChangeLogEntry]> {
-    for (const { key, value } of this.log.getRange({ reverse: true })) yield [key, value];
+    for (const { key, value } of this.log.getRange({ reverse: true })) yield [key, decodeLogEntry(key, value)];
   }
 
   /**
@@ -516,15 +604,26 @@ export class KeyStore implements KeyStoreContents {
   }
 
   async close(): Promise<void> {
+    // (only a process alone on the environment may swap its file)
+    const repack = this.bulkLoad && this.added > 0 && this.added >= this.countAtOpen && !otherProcessesOpen(this.env);
     await this.env.close();
+    if (repack && (await this.repack())) return;
     if (this.bulkLoad) {
       // bulk load committed without fsync: make it durable now
-      const fd = openSync(join(this.path, 'data.mdb'), 'r+');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      syncFile(join(this.path, 'data.mdb'));
+    }
+  }
+
+  /** Repack the closed environment (its copy is synced); false if it was left as it is. */
+  private async repack(): Promise<boolean> {
+    try {
+      const r = await repackEnvironment(this.path);
+      if (r) this.logger.info(`repacked the key store in ${(r.ms / 1000).toFixed(2)} s: ${(r.before / 1e6).toFixed(1)} MB → ${(r.after / 1e6).toFixed(1)} MB`);
+      return r !== undefined;
+    } catch (e) {
+      this.logger.warn(`could not repack the key store (it is kept as it is): ${(e as Error).message}`);
+      removeStaleRepack(this.path);
+      return false;
     }
   }
 }

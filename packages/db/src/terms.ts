@@ -6,25 +6,33 @@
  */
 import { keyIdentity, KeyValidity, ownerSigned, PublicKey, Tag, uidEmail, uidText, uidWords } from '@dkeyserv/pgp';
 
+/** What a lookup asks for (`KeyStore.lookup`); fingerprints and both key-ID lengths share one stored index. */
 export type IndexName = 'fpr' | 'kid64' | 'kid32' | 'email' | 'word';
 
-export const INDEX_NAMES: readonly IndexName[] = ['fpr', 'kid64', 'kid32', 'email', 'word'];
+/** One key-ID term: a key's (primary's or subkey's) 64-bit key ID and its fingerprint. */
+export interface KeyIdTerm {
+  keyId: Buffer;
+  fpr: Buffer;
+}
 
-export type KeyTerms = Record<IndexName, Buffer[]>;
+export interface KeyTerms {
+  /** the primary key first, then each owner-signed subkey */
+  keyIds: KeyIdTerm[];
+  email: Buffer[];
+  word: Buffer[];
+}
 
 export function keyTerms(key: PublicKey, validity: KeyValidity): KeyTerms {
-  const terms: KeyTerms = { fpr: [], kid64: [], kid32: [], email: [], word: [] };
-  const addKey = (fpr: Buffer, keyId: Buffer) => {
-    terms.fpr.push(fpr);
-    terms.kid64.push(keyId);
-    terms.kid32.push(keyId.subarray(4, 8));
-  };
-  addKey(key.fingerprint, key.keyId);
+  const keyIds: KeyIdTerm[] = [{ keyId: key.keyId, fpr: key.fingerprint }];
+  const seen = new Set([key.keyId.toString('hex') + key.fingerprint.toString('hex')]);
   key.subkeys.forEach((c, i) => {
     if (!ownerSigned(validity.subkeys[i])) return;
     try {
       const id = keyIdentity(c.packet.body);
-      addKey(id.fingerprint, id.keyId);
+      const k = id.keyId.toString('hex') + id.fingerprint.toString('hex');
+      if (seen.has(k)) return;
+      seen.add(k);
+      keyIds.push({ keyId: id.keyId, fpr: id.fingerprint });
     } catch {
       // an unreadable subkey packet is stored (SKS does) but never indexed
     }
@@ -38,20 +46,9 @@ export function keyTerms(key: PublicKey, validity: KeyValidity): KeyTerms {
     if (email) emails.add(email);
     for (const w of uidWords(text)) words.add(w);
   });
-  terms.email = [...emails].map((e) => Buffer.from(e, 'utf8'));
-  terms.word = [...words].map((w) => Buffer.from(w, 'utf8'));
-  terms.fpr = uniq(terms.fpr);
-  terms.kid64 = uniq(terms.kid64);
-  terms.kid32 = uniq(terms.kid32);
-  return terms;
-}
-
-function uniq(list: Buffer[]): Buffer[] {
-  const seen = new Set<string>();
-  return list.filter((b) => {
-    const k = b.toString('hex');
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  return {
+    keyIds,
+    email: [...emails].map((e) => Buffer.from(e, 'utf8')),
+    word: [...words].map((w) => Buffer.from(w, 'utf8')),
+  };
 }

@@ -105,7 +105,7 @@ export class Stats {
     let scanned = 0;
     for (const [, e] of this.store.recentChanges()) {
       if (e.time < now - 7 * DAY || ++scanned > MAX_SCAN) break;
-      const field = e.oldHash ? 'Updated' : 'Inserted';
+      const field = e.updated ? 'Updated' : 'Inserted';
       const h = Math.floor((now - e.time) / HOUR);
       if (h < 24) hourly[h][field]++;
       daily[Math.floor((now - e.time) / DAY)][field]++;
