@@ -39,6 +39,8 @@ export interface ServerOptions {
   /** [hkp] maxBodyBytes / maxResults (default: the server's defaults) */
   maxBodyBytes?: number;
   maxResults?: number;
+  /** more arguments for `serve`, e.g. ['--workers', '2'] */
+  args?: string[];
   /** more environment for the child, e.g. { DKEYSERV_LOG_LEVEL: 'debug' } */
   env?: NodeJS.ProcessEnv;
   /** readiness timeout, ms (default 60 s) */
@@ -184,7 +186,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningDkey
     writeFileSync(config, tomlConfig(opts));
     // --recon none: these are HKP tests, and a fixed recon port (default 127.0.0.1:11370) would
     // collide between parallel jest workers
-    const child = spawnDkeyserv(['serve', '--data', data, '--config', config, '--hkp', '127.0.0.1:0', '--recon', 'none'], { env: { ...process.env, ...opts.env } });
+    const child = spawnDkeyserv(['serve', '--data', data, '--config', config, '--hkp', '127.0.0.1:0', '--recon', 'none', ...(opts.args ?? [])], { env: { ...process.env, ...opts.env } });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);

@@ -70,6 +70,10 @@ export class HkpCluster {
   private readonly onExit = (w: Worker, code: number | null, signal: string | null) => this.exited(w, code, signal);
 
   private constructor(private readonly opts: HkpClusterOptions) {
+    // workers accept on the shared socket themselves: no hand-off of each connection through the
+    // primary, which is what a client opening a connection per request (gpg) pays for most.
+    // NODE_CLUSTER_SCHED_POLICY=rr still picks Node's round-robin (docs/operations.md §12).
+    if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE;
     cluster.setupPrimary({ serialization: 'advanced' });
     startLimitKeeper();
     cluster.on('message', this.onMessage);
