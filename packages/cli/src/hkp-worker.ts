@@ -36,7 +36,7 @@ export async function runHkpWorker(config: Config, version: string, withRecon: b
   const log = logger(`hkp-${worker}`);
   const metrics = new HkpMetrics();
   const joined = joinCluster(worker, metrics);
-  // read-only: the primary is the one writer (DESIGN §2); LMDB read transactions see its commits
+  // read-only: the primary is the one writer (docs/architecture.md §6); LMDB read transactions see its commits
   const { store } = openStore(config.data, { readOnly: true, limits: config.limits });
   const app = createHkpApp({
     store,

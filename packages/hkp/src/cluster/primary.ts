@@ -1,5 +1,5 @@
 /**
- * The primary side of the HKP cluster (docs/operations.md §12, DESIGN §2: several HTTP worker
+ * The primary side of the HKP cluster (docs/operations.md §12, docs/architecture.md §6: several HTTP worker
  * processes read the one LMDB environment; writes stay on the one ingest path). The primary
  * keeps the writable store with its hooks, forks N workers that each serve HKP on the shared
  * listening socket from a read-only view of the same environment, and answers what they ask:
