@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { isKeyringError, keyIdentity, splitKeyring } from '@dkeyserv/pgp';
 import { importKeys, storedHashes, tempDir } from '../helpers/dkeyserv';
 import { httpRequest, RunningDkeyserv, startServer, stopAllServers } from '../helpers/server';
 
@@ -76,7 +77,7 @@ function alive(pid: number): boolean {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `get` then `/pks/health` on one fresh keep-alive connection: the answer and the worker that gave it. */
-function getAndWorker(port: number, path: string): Promise<{ status: number; body: string; worker: string }> {
+function getAndWorker(port: number, path: string): Promise<{ status: number; body: string; worker: string; healthStatus: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const once = (p: string) =>
     new Promise<{ status: number; body: string; socket: unknown; worker: string }>((resolve, reject) => {
@@ -93,7 +94,7 @@ function getAndWorker(port: number, path: string): Promise<{ status: number; bod
       const a = await once(path);
       const h = await once('/pks/health');
       if (a.socket !== h.socket) throw new Error('the agent opened a second connection');
-      return { status: a.status, body: a.body, worker: h.worker };
+      return { status: a.status, body: a.body, worker: h.worker, healthStatus: h.status };
     } finally {
       agent.destroy();
     }
@@ -109,15 +110,16 @@ describe('HKP workers', () => {
   beforeAll(async () => {
     await importKeys(data, [ROLE]);
     hashes = (await storedHashes(data)).slice(0, 3);
+    fprs = [...splitKeyring(readFileSync(ROLE))].flatMap((e) => (isKeyringError(e) ? [] : [keyIdentity(e.packets[0].body).fingerprint.toString('hex').toUpperCase()]));
   });
 
   test('--workers 2 answers a fixed list of requests exactly as --workers 1', async () => {
     const one = await startServer({ data, args: ['--workers', '1'] });
     const listing = (await httpRequest(one.port, '/pks/lookup?op=index&options=mr&search=debian')).text;
-    fprs = [...listing.matchAll(/^pub:([0-9A-F]{40}):/gm)].map((m) => m[1]);
+    const listed = [...listing.matchAll(/^pub:([0-9A-F]{40}):/gm)].map((m) => m[1]);
     email = /<([^>]+)>/.exec(listing)![1];
-    expect(fprs.length).toBeGreaterThan(2);
-    const [f0, f1] = fprs;
+    expect(listed.length).toBeGreaterThan(2);
+    const [f0, f1] = listed;
     const reqs: Req[] = [
       ...[`0x${f0}`, f1, `0x${f0.slice(-16)}`, `0x${f1.slice(-8)}`, encodeURIComponent(email), `<${email}>`, 'debian', 'debian+role', 'nosuchword'].flatMap((s) =>
         ['get&options=mr', 'get', 'index&options=mr', 'index', 'vindex&options=mr', 'vindex', 'index&options=mr&exact=on', 'get&options=mr&exact=on'].map((op) => ({ path: `/pks/lookup?op=${op}&search=${s}` })),
@@ -183,6 +185,37 @@ describe('HKP workers', () => {
       }
     }
     expect([...workers].sort()).toEqual(['1', '2']);
+    await srv.stop();
+  });
+
+  test('the rate limit counts a client across every worker', async () => {
+    const srv = await startServer({ data, args: ['--workers', '2'], rateLimit: { requests: 30, uploads: 0, windowSeconds: 600 } });
+    const path = `/pks/lookup?op=get&options=mr&search=0x${fprs[0]}`;
+    const statuses: number[] = [];
+    const workers = new Set<string>();
+    // 20 connections × (get, health): 40 requests against one budget of 30 for 127.0.0.1
+    for (let i = 0; i < 20; i++) {
+      const a = await getAndWorker(srv.port, path);
+      statuses.push(a.status, a.healthStatus);
+      if (a.healthStatus === 200) workers.add(a.worker);
+    }
+    expect([...workers].sort()).toEqual(['1', '2']);
+    // startServer's readiness check took one of the 30
+    expect(statuses.filter((s) => s === 200)).toHaveLength(29);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(11);
+    await srv.stop();
+  });
+
+  test('/metrics sums the workers', async () => {
+    const srv = await startServer({ data, args: ['--workers', '2'] });
+    const path = `/pks/lookup?op=get&options=mr&search=0x${fprs[0]}`;
+    const workers = new Set<string>();
+    for (let i = 0; i < 30; i++) workers.add((await getAndWorker(srv.port, path)).worker);
+    const text = (await httpRequest(srv.port, '/metrics')).text;
+    const count = (route: string) => Number(new RegExp(`^dkeyserv_http_request_duration_seconds_count\\{route="${route}",status="200"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    expect(workers.size).toBe(2);
+    expect(count('/pks/lookup')).toBe(30);
+    expect(count('/pks/health')).toBeGreaterThanOrEqual(30);
     await srv.stop();
   });
 

@@ -34,6 +34,11 @@ export async function runServer(config: Config, version: string, parts: ServerPa
   const asWorker = /^(\d+)\/(\d+)$/.exec(process.env[WORKER_ENV] ?? '');
   if (asWorker) return runHkpWorker(config, version, parts.recon, Number(asWorker[1]), Number(asWorker[2]));
   const log = logger('serve');
+  // taken from the start: a signal while workers start up stops the server once they have
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   const { store, trees, quorum } = openStore(config.data, { limits: config.limits, quorum: config.quorum, policies: config.recon.policies });
   if (quorum) {
     // keys stored before quorum mode (or under another policy) get this node's attestation now
@@ -111,16 +116,9 @@ export async function runServer(config: Config, version: string, parts: ServerPa
     if (e instanceof ListenError || e instanceof ClusterStartError || (e instanceof Error && /already in use|cannot listen/.test(e.message))) throw new CliError(e.message);
     throw e;
   }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info(`${signal}: stopping`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
-  await peer?.stop();
-  await hkpCluster?.stop();
+  log.info(`${await stopSignal}: stopping`);
+  // the workers got the same SIGINT from a terminal: mark them stopping before their exits arrive
+  await Promise.all([peer?.stop(), hkpCluster?.stop()]);
   await http?.close();
   await store.close();
 }
