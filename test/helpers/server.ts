@@ -9,6 +9,7 @@
  * afterAll(stopAllServers);                     // stops every server this file started
  * const r = await fetch(`${srv.url}/pks/lookup?op=get&options=mr&search=0x${FPR}`);
  * srv.rssKb();                                   // VmRSS of the server process
+ * srv.rssAnonKb();                               // RssAnon of the server and its HKP workers
  * ```
  *
  * Port: the server is started with `--hkp 127.0.0.1:0`, so the kernel picks a free port and
@@ -65,6 +66,8 @@ export interface RunningDkeyserv {
   stderr(): string;
   /** VmRSS of the server process in kB (from /proc/PID/status) */
   rssKb(): number;
+  /** RssAnon (private memory) of the server process and its HKP workers together, in kB */
+  rssAnonKb(): number;
   /** SIGTERM (SIGKILL after 10 s), wait for the exit, delete the temp dir */
   stop(): Promise<void>;
 }
@@ -117,6 +120,17 @@ class ServerImpl implements RunningDkeyserv {
     const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
     if (!m) throw new Error(`no VmRSS in /proc/${this.pid}/status`);
     return Number(m[1]);
+  }
+
+  rssAnonKb(): number {
+    // the server and its HKP worker processes (docs/operations.md §12)
+    let kids: number[] = [];
+    try {
+      kids = readFileSync(`/proc/${this.pid}/task/${this.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      /* no children file: the server alone */
+    }
+    return [this.pid, ...kids].reduce((sum, pid) => sum + Number(/^RssAnon:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0), 0);
   }
 
   startWatchdog(): void {
