@@ -3,10 +3,11 @@
  * fixed list of requests exactly as `serve --workers 1` does on the same data (status, headers
  * but Date, body; stats without its clock fields); a key uploaded to a 2-worker server is then
  * served on every fresh connection, and the connections reached both workers (each names itself
- * in `X-HKP-Worker` on /pks/health, asked on the same connection); a killed worker is replaced;
- * SIGTERM stops every process.
+ * in `X-HKP-Worker` on /pks/health, asked on the same connection); keys another process
+ * imports meanwhile, growing the LMDB map 100-fold, are served by both workers; rate limits and
+ * /metrics count all workers together; a killed worker is replaced; SIGTERM stops every process.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { isKeyringError, keyIdentity, splitKeyring } from '@dkeyserv/pgp';
 import { importKeys, storedHashes, tempDir } from '../helpers/dkeyserv';
@@ -15,6 +16,8 @@ import { httpRequest, RunningDkeyserv, startServer, stopAllServers } from '../he
 const ROLE = '/usr/share/keyrings/debian-role-keys.gpg';
 /** a key the role keyring does not hold, to upload */
 const NEW_KEY = '/usr/share/keyrings/debian-archive-bookworm-stable.gpg';
+/** 905 keys, 28 MB: grows the LMDB map far beyond the size the workers opened it at */
+const BIG = '/usr/share/keyrings/debian-keyring.gpg';
 
 afterAll(stopAllServers);
 
@@ -186,6 +189,27 @@ describe('HKP workers', () => {
     }
     expect([...workers].sort()).toEqual(['1', '2']);
     await srv.stop();
+  });
+
+  test('keys another process writes while the workers serve are served at once, the LMDB map grown', async () => {
+    const grow = tempDir('workers-grow');
+    await importKeys(grow, [ROLE]);
+    const before = statSync(`${grow}/db/data.mdb`).size;
+    const srv = await startServer({ data: grow, args: ['--workers', '2'] });
+    await importKeys(grow, [NEW_KEY, BIG]);
+    expect(statSync(`${grow}/db/data.mdb`).size).toBeGreaterThan(before * 10);
+    const big = [...splitKeyring(readFileSync(BIG))].flatMap((e) => (isKeyringError(e) ? [] : [keyIdentity(e.packets[0].body).fingerprint.toString('hex').toUpperCase()]));
+    const workers = new Set<string>();
+    for (const f of [big[10], big[big.length >> 1], big[big.length - 10]]) {
+      for (let i = 0; i < 8; i++) {
+        const a = await getAndWorker(srv.port, `/pks/lookup?op=index&options=mr&search=0x${f}`);
+        expect({ f, status: a.status }).toEqual({ f, status: 200 });
+        workers.add(a.worker);
+      }
+    }
+    expect([...workers].sort()).toEqual(['1', '2']);
+    await srv.stop();
+    rmSync(grow, { recursive: true, force: true });
   });
 
   test('the rate limit counts a client across every worker', async () => {
