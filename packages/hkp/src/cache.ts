@@ -40,7 +40,11 @@ export class ResponseCache {
       this.bytes -= cost(key, old);
       this.entries.delete(key);
     }
-    this.entries.set(key, { ...value, seq });
+    // a body of its own size: a small Buffer is a slice of an 8 KB pool slab, and keeping it
+    // would keep the whole slab, up to ten times what the entry is counted as
+    const body = Buffer.allocUnsafeSlow(value.body.length);
+    value.body.copy(body);
+    this.entries.set(key, { ...value, body, seq });
     this.bytes += cost(key, value);
     for (const [k, e] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
