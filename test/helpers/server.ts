@@ -9,6 +9,7 @@
  * afterAll(stopAllServers);                     // stops every server this file started
  * const r = await fetch(`${srv.url}/pks/lookup?op=get&options=mr&search=0x${FPR}`);
  * srv.rssKb();                                   // VmRSS of the server process
+ * srv.rssAnonKb();                               // RssAnon of the server and its HKP workers
  * ```
  *
  * Port: the server is started with `--hkp 127.0.0.1:0`, so the kernel picks a free port and
@@ -39,6 +40,8 @@ export interface ServerOptions {
   /** [hkp] maxBodyBytes / maxResults (default: the server's defaults) */
   maxBodyBytes?: number;
   maxResults?: number;
+  /** more arguments for `serve`, e.g. ['--workers', '2'] */
+  args?: string[];
   /** more environment for the child, e.g. { DKEYSERV_LOG_LEVEL: 'debug' } */
   env?: NodeJS.ProcessEnv;
   /** readiness timeout, ms (default 60 s) */
@@ -63,6 +66,8 @@ export interface RunningDkeyserv {
   stderr(): string;
   /** VmRSS of the server process in kB (from /proc/PID/status) */
   rssKb(): number;
+  /** RssAnon (private memory) of the server process and its HKP workers together, in kB */
+  rssAnonKb(): number;
   /** SIGTERM (SIGKILL after 10 s), wait for the exit, delete the temp dir */
   stop(): Promise<void>;
 }
@@ -115,6 +120,17 @@ class ServerImpl implements RunningDkeyserv {
     const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
     if (!m) throw new Error(`no VmRSS in /proc/${this.pid}/status`);
     return Number(m[1]);
+  }
+
+  rssAnonKb(): number {
+    // the server and its HKP worker processes (docs/operations.md §12)
+    let kids: number[] = [];
+    try {
+      kids = readFileSync(`/proc/${this.pid}/task/${this.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      /* no children file: the server alone */
+    }
+    return [this.pid, ...kids].reduce((sum, pid) => sum + Number(/^RssAnon:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0), 0);
   }
 
   startWatchdog(): void {
@@ -184,7 +200,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningDkey
     writeFileSync(config, tomlConfig(opts));
     // --recon none: these are HKP tests, and a fixed recon port (default 127.0.0.1:11370) would
     // collide between parallel jest workers
-    const child = spawnDkeyserv(['serve', '--data', data, '--config', config, '--hkp', '127.0.0.1:0', '--recon', 'none'], { env: { ...process.env, ...opts.env } });
+    const child = spawnDkeyserv(['serve', '--data', data, '--config', config, '--hkp', '127.0.0.1:0', '--recon', 'none', ...(opts.args ?? [])], { env: { ...process.env, ...opts.env } });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);

@@ -19,10 +19,12 @@ const RSS_LIMIT_KB = 300 * 1024;
 let srv: RunningDkeyserv;
 let fpr: string; // a key the server serves
 const rss: Record<string, number> = {};
+const anon: Record<string, number> = {};
 
 beforeAll(async () => {
   srv = await startServer({ keys: [KEYRING] });
   rss.start = srv.rssKb();
+  anon.start = srv.rssAnonKb();
   for (const k of keysOf(KEYRING).values()) {
     const r = await httpGet(srv.port, `/pks/lookup?op=get&options=mr&search=0x${k.fingerprint}`);
     if (r.status === 200) {
@@ -35,6 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   console.log(`dkeyserv VmRSS (kB): ${Object.entries(rss).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(`dkeyserv RssAnon, all processes (kB): ${Object.entries(anon).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   await stopAllServers();
 });
 
@@ -314,6 +317,7 @@ describe('bodies: /pks/add and /pks/hashquery', () => {
     const after = await httpGet(srv.port, `/pks/lookup?op=get&options=mr&search=0x${fpr}`);
     expect(after.status).toBe(200);
     rss.afterBigBodies = srv.rssKb();
+    anon.afterBigBodies = srv.rssAnonKb();
   }, 60_000);
 
   test('a client streaming a 10 MB upload (no pause for an early answer) still reads the 413', async () => {
@@ -425,6 +429,7 @@ describe('slow clients', () => {
       await new Promise((res) => setTimeout(res, 500));
     }
     rss.duringSlowClients = srv.rssKb();
+    anon.duringSlowClients = srv.rssAnonKb();
     for (const [k, p] of Object.entries(slow)) results[k] = await p;
     console.log(
       ['slow clients (ms from connect):', ...Object.entries(results).map(([k, r]) => `  ${k}: status ${r.status || '-'} ${r.headers.connection ? `(Connection: ${r.headers.connection}) ` : ''}first byte ${r.firstByteMs ?? '-'}, ${r.closedByServer ? `closed by the server at ${r.closedMs}` : `still open at ${r.closedMs} (given up)`}`)].join('\n'),
@@ -487,7 +492,10 @@ describe('afterwards', () => {
     expect(idx.status).toBe(200);
     expect(idx.text).toMatch(new RegExp(`^pub:${fpr}:`, 'm'));
     rss.end = srv.rssKb();
+    anon.end = srv.rssAnonKb();
     for (const [when, kb] of Object.entries(rss)) expect({ when, underLimit: kb < RSS_LIMIT_KB }).toEqual({ when, underLimit: true });
+    // every HKP process together (docs/operations.md §12): private memory under the same bound
+    for (const [when, kb] of Object.entries(anon)) expect({ when, anonUnderLimit: kb < RSS_LIMIT_KB }).toEqual({ when, anonUnderLimit: true });
     const errors = srv.stderr().split('\n').filter((l) => /"level":"error"|internal error|\n\s+at /.test(l));
     expect(errors).toEqual([]);
   });

@@ -4,6 +4,7 @@
  *
  *   data = "./data"            hostname = "keys.example.org"   nodename = "dkeyserv"   contact = ""
  *   [hkp]        listen = "127.0.0.1:11371"  maxBodyBytes = 5242880  maxResults = 500
+ *                workers = 0 (HTTP processes; 0: one per core)  cacheBytes = 67108864 (all workers together)
  *   [hkp.rateLimit]  requests = 600  uploads = 30  windowSeconds = 60
  *   [limits]     maxPackets = 20000  maxKeyBytes = 8388608
  *   [recon]      listen = "127.0.0.1:11370" (or "none")  gossipInterval = 60  peers = ["HOST:PORT", "HOST:PORT/POLICY"]
@@ -37,6 +38,10 @@ export interface Config {
     listen: HostPort;
     maxBodyBytes: number;
     maxResults: number;
+    /** HTTP worker processes (docs/operations.md §12); 0: one per core */
+    workers: number;
+    /** response cache bytes of all HKP processes together */
+    cacheBytes: number;
     rateLimit: { requests: number; uploads: number; windowSeconds: number };
   };
   limits: { maxPackets: number; maxKeyBytes: number };
@@ -67,6 +72,8 @@ export const DEFAULT_CONFIG: Config = {
     listen: { host: '127.0.0.1', port: 11371 },
     maxBodyBytes: 5 * 1024 * 1024,
     maxResults: 500,
+    workers: 0,
+    cacheBytes: 64 * 1024 * 1024,
     rateLimit: { requests: 600, uploads: 30, windowSeconds: 60 },
   },
   limits: { maxPackets: 20_000, maxKeyBytes: 8 * 1024 * 1024 },
@@ -99,7 +106,7 @@ const SHAPE: Shape = {
   hostname: 'string',
   nodename: 'string',
   contact: 'string',
-  hkp: { listen: 'hostport', maxBodyBytes: 'int', maxResults: 'int', rateLimit: { requests: 'int', uploads: 'int', windowSeconds: 'int' } },
+  hkp: { listen: 'hostport', maxBodyBytes: 'int', maxResults: 'int', workers: 'int', cacheBytes: 'int', rateLimit: { requests: 'int', uploads: 'int', windowSeconds: 'int' } },
   limits: { maxPackets: 'int', maxKeyBytes: 'int' },
   recon: {
     listen: 'hostport-or-none',

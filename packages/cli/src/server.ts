@@ -2,15 +2,19 @@
  * `dkeyserv serve` (HKP and recon in one process, the default), `dkeyserv db` (HKP only) and
  * `dkeyserv recon` (recon only: it advertises the HKP port of the config for hashquery, so a
  * `db` process on the same data directory must serve it). Stops cleanly on SIGINT/SIGTERM.
+ * With more than one HKP worker (`[hkp] workers`, docs/operations.md §12) this process is the
+ * primary: the one writer, recon and quorum, and HKP is served by the workers it forks
+ * (`HkpCluster`), each of which runs this command again and lands in `runHkpWorker`.
  */
-import { hostname } from 'node:os';
-import { createHkpApp, HkpMetrics, listen, ListenError, RunningServer } from '@dkeyserv/hkp';
+import { availableParallelism } from 'node:os';
+import { ClusterStartError, createHkpApp, HkpCluster, HkpMetrics, listen, ListenError, RunningServer, WORKER_ENV } from '@dkeyserv/hkp';
 import { isKeyringError, Packet, splitKeyring } from '@dkeyserv/pgp';
 import { DEFAULT_REQUESTER_OPTIONS, DEFAULT_RESPONDER_OPTIONS, Partner, readMembership, ReconPeer, SKS_PTREE_PARAMS } from '@dkeyserv/recon';
 import { attestStored } from '@dkeyserv/quorum';
 import { attestationSet, quorumServing } from './quorum-node';
 import { Config } from './config';
 import { CliError } from './errors';
+import { hkpOptions, runHkpWorker } from './hkp-worker';
 import { logger } from './logger';
 import { openStore } from './store';
 
@@ -23,8 +27,18 @@ export interface ServerParts {
   recon: boolean;
 }
 
+/** most HKP worker processes */
+const MAX_WORKERS = 64;
+
 export async function runServer(config: Config, version: string, parts: ServerParts): Promise<void> {
+  const asWorker = /^(\d+)\/(\d+)$/.exec(process.env[WORKER_ENV] ?? '');
+  if (asWorker) return runHkpWorker(config, version, parts.recon, Number(asWorker[1]), Number(asWorker[2]));
   const log = logger('serve');
+  // taken from the start: a signal while workers start up stops the server once they have
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   const { store, trees, quorum } = openStore(config.data, { limits: config.limits, quorum: config.quorum, policies: config.recon.policies });
   if (quorum) {
     // keys stored before quorum mode (or under another policy) get this node's attestation now
@@ -33,35 +47,28 @@ export async function runServer(config: Config, version: string, parts: ServerPa
     log.info(`quorum mode: policy ${quorum.policy}, this node ${quorum.identity.idText}`);
   }
   const { host, port } = config.hkp.listen;
+  const workers = parts.hkp ? workerCount(config, quorum !== undefined) : 0;
   let http: RunningServer | undefined;
+  let hkpCluster: HkpCluster | undefined;
+  let httpPort: number | undefined;
   let peer: ReconPeer | undefined;
   const metrics = new HkpMetrics();
   try {
     // HKP first: recon advertises the HTTP port actually bound (docs/recon.md §4, "http port")
-    if (parts.hkp) {
+    if (workers > 1) {
+      hkpCluster = await HkpCluster.start({ workers, store, logger: logger('hkp'), metrics, peers: () => peer?.peers() ?? [] });
+      httpPort = hkpCluster.port;
+    } else if (parts.hkp) {
       const app = createHkpApp({
         store,
         logger: logger('hkp'),
         metrics,
         peers: () => peer?.peers() ?? [],
         quorum: quorum && quorumServing(quorum, store),
-        options: {
-          maxBodyBytes: config.hkp.maxBodyBytes,
-          bodyTimeoutMs: 30_000,
-          maxResults: config.hkp.maxResults,
-          rateLimit: config.hkp.rateLimit,
-          identity: {
-            hostname: config.hostname === 'localhost' ? hostname() : config.hostname,
-            nodename: config.nodename,
-            software: 'dkeyserv',
-            version,
-            contact: config.contact || undefined,
-            httpAddr: `${host}:${port}`,
-            reconAddr: config.recon.listen && parts.recon ? `${config.recon.listen.host}:${config.recon.listen.port}` : undefined,
-          },
-        },
+        options: hkpOptions(config, version, parts.recon, config.hkp.cacheBytes),
       });
       http = await listen(app, { host, port });
+      httpPort = http.port;
     }
     if (parts.recon && config.recon.listen) {
       const partners = partnerList(config);
@@ -69,7 +76,7 @@ export async function runServer(config: Config, version: string, parts: ServerPa
       peer = new ReconPeer({
         trees,
         holds: (policy, hash) => store.getByHash(hash, policy) !== undefined,
-        config: { version: RECON_VERSION, httpPort: http?.port ?? port, bitQuantum: SKS_PTREE_PARAMS.bitQuantum, mbar: SKS_PTREE_PARAMS.mbar },
+        config: { version: RECON_VERSION, httpPort: httpPort ?? port, bitQuantum: SKS_PTREE_PARAMS.bitQuantum, mbar: SKS_PTREE_PARAMS.mbar },
         softwareVersion: version,
         partners,
         listen: r.listen,
@@ -84,6 +91,7 @@ export async function runServer(config: Config, version: string, parts: ServerPa
           metrics.reconSessions.inc({ direction: e.direction, result: e.error ? 'failure' : 'success' });
           metrics.reconRecovered.inc(e.recovered);
           metrics.reconNotConverging.inc(e.notConverging);
+          hkpCluster?.pushPeers();
         },
         ingest: (keys) => {
           const packets: Packet[][] = [];
@@ -97,25 +105,32 @@ export async function runServer(config: Config, version: string, parts: ServerPa
       log.info(`recon on ${addr}; partners: ${partners().map((p) => p.name).join(', ') || 'none'}`);
     }
     // logged once everything listens: a failure above is the only line a user sees
-    if (http) log.info(`serving HKP on http://${http.address} from ${config.data} (${store.count()} keys; recon policies ${store.policies.join(', ')})`);
+    const address = http?.address ?? (hkpCluster && `${host}:${hkpCluster.port}`);
+    const processes = hkpCluster ? `; ${workers} HKP workers` : '';
+    if (address) log.info(`serving HKP on http://${address} from ${config.data} (${store.count()} keys; recon policies ${store.policies.join(', ')}${processes})`);
   } catch (e) {
     await peer?.stop();
+    await hkpCluster?.stop();
     await http?.close();
     await store.close();
-    if (e instanceof ListenError || (e instanceof Error && /already in use|cannot listen/.test(e.message))) throw new CliError(e.message);
+    if (e instanceof ListenError || e instanceof ClusterStartError || (e instanceof Error && /already in use|cannot listen/.test(e.message))) throw new CliError(e.message);
     throw e;
   }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info(`${signal}: stopping`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
-  await peer?.stop();
+  log.info(`${await stopSignal}: stopping`);
+  // the workers got the same SIGINT from a terminal: mark them stopping before their exits arrive
+  await Promise.all([peer?.stop(), hkpCluster?.stop()]);
   await http?.close();
   await store.close();
+}
+
+/** `[hkp] workers` (0: one per core); quorum mode serves from this one process (docs/operations.md §12). */
+function workerCount(config: Config, quorumMode: boolean): number {
+  const asked = config.hkp.workers || availableParallelism();
+  if (quorumMode && asked > 1) {
+    logger('serve').info('quorum mode: HKP is served by this one process');
+    return 1;
+  }
+  return Math.min(asked, MAX_WORKERS);
 }
 
 /** Partners from the config and flags, plus the membership file re-read when it changes. */

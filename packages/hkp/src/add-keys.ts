@@ -67,6 +67,11 @@ export function keyEntries(material: Buffer): KeyringEntry[] {
   return entries;
 }
 
+/** An /pks/add body stored: its key material by content type, split, each key stored. */
+export function uploadKeys(store: KeyStore, contentType: string | undefined, body: Buffer): AddOutcome {
+  return addKeys(store, keyEntries(keyMaterial(contentType, body)));
+}
+
 /** Store what a body carries; bare revocation certificates are matched to their keys. */
 export function addKeys(store: KeyStore, entries: KeyringEntry[]): AddOutcome {
   const keys: Packet[][] = [];

@@ -4,6 +4,7 @@
  * partners' status and the quorum hooks.
  */
 import { KeyRecord, KeyStore, Logger } from '@dkeyserv/db';
+import { AddOutcome } from './add-keys';
 import { HkpMetrics } from './metrics-registry';
 import { DEFAULT_RATE_LIMITS, RateLimitOptions } from './ratelimit';
 import { PeerView, QuorumKeyView, QuorumStatsView, ServerIdentity } from './stats-view';
@@ -16,6 +17,8 @@ export interface HkpOptions {
   /** most keys one lookup returns */
   maxResults: number;
   rateLimit: RateLimitOptions;
+  /** bytes of the response cache of this process (docs/hkp.md §10) */
+  cacheBytes: number;
   identity: ServerIdentity;
 }
 
@@ -24,6 +27,7 @@ export const DEFAULT_HKP_OPTIONS: Omit<HkpOptions, 'identity'> = {
   bodyTimeoutMs: 30_000,
   maxResults: 500,
   rateLimit: DEFAULT_RATE_LIMITS,
+  cacheBytes: 64 * 1024 * 1024,
 };
 
 export interface HkpDeps {
@@ -36,6 +40,18 @@ export interface HkpDeps {
   peers?: () => PeerView[];
   /** quorum mode (docs/quorum.md §10): serve accepted versions, proofs and attestations */
   quorum?: QuorumServing;
+  /** set in an HKP worker process: what it asks of its primary (docs/operations.md §12) */
+  cluster?: WorkerLink;
+}
+
+/** What an HKP worker process gets from the primary that forked it (cluster/worker.ts). */
+export interface WorkerLink {
+  /** this worker's number, 1..N, named by `/pks/health` in `X-HKP-Worker` */
+  worker: number;
+  /** uploaded key material stored by the primary's one write path (add-keys.ts `uploadKeys` there) */
+  upload(contentType: string | undefined, body: Buffer): Promise<AddOutcome>;
+  /** the Prometheus text of all processes together */
+  metrics(): Promise<string>;
 }
 
 /** What HKP needs of the quorum (implemented by @dkeyserv/quorum, wired by the cli). */

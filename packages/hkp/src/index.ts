@@ -7,7 +7,9 @@
  * `DEFAULT_HKP_OPTIONS`), the HTTP server around it (`listen`), the metrics registry a process
  * shares with its recon node (`HkpMetrics`), what quorum mode needs (`QuorumServing` and the views
  * it returns), the stats view, the key view and served bytes the pages are made of, and the
- * hashquery wire form (recon recovery and `/pks/x-attestations`). Everything else is internal.
+ * hashquery wire form (recon recovery and `/pks/x-attestations`), and the HKP cluster: the primary
+ * that forks HTTP workers (`HkpCluster`) and a worker's link to it (`joinCluster`,
+ * docs/operations.md §12). Everything else is internal.
  *
  * @example
  * ```ts
@@ -38,7 +40,11 @@
  */
 export { createHkpApp } from './app';
 export { DEFAULT_HKP_OPTIONS } from './deps';
-export type { HkpDeps, HkpOptions, QuorumServing } from './deps';
+export type { HkpDeps, HkpOptions, QuorumServing, WorkerLink } from './deps';
+export { ClusterStartError, HkpCluster, WORKER_ENV } from './cluster/primary';
+export type { HkpClusterOptions } from './cluster/primary';
+export { joinCluster, reportListening, reportListenFailed } from './cluster/worker';
+export type { JoinedCluster } from './cluster/worker';
 export type { RateLimitOptions } from './ratelimit';
 export { listen, ListenError } from './server';
 export type { ListenOptions, RunningServer } from './server';

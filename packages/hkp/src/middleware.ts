@@ -8,7 +8,7 @@ import Koa from 'koa';
 import { Logger } from '@dkeyserv/db';
 import { HttpError } from './errors';
 import { HkpMetrics } from './metrics-registry';
-import { RateLimiter } from './ratelimit';
+import { RateLimiter, requestVerdict } from './ratelimit';
 import { lingerOnClose } from './server';
 import * as web from './web';
 
@@ -71,7 +71,7 @@ export function cors(): Koa.Middleware {
 /** Per-IP budgets (ratelimit.ts); `POST /pks/add` also counts against the upload budget. */
 export function rateLimit(limiter: RateLimiter, metrics: HkpMetrics): Koa.Middleware {
   return async (ctx, next) => {
-    await limiter.check(ctx.ip, ctx.path === '/pks/add' && ctx.method === 'POST').catch((e) => {
+    await requestVerdict(limiter, ctx.req, ctx.ip, ctx.path === '/pks/add' && ctx.method === 'POST').catch((e) => {
       metrics.rateLimited.inc();
       throw e;
     });

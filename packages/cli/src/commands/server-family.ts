@@ -16,6 +16,7 @@ interface ServerFlags extends StoreFlags {
   peer: string[];
   membership?: string;
   gossipInterval?: number;
+  workers?: number;
 }
 
 /** The registration of a server command that runs `parts`. */
@@ -28,6 +29,7 @@ export function serverCommand(name: string, description: string, parts: ServerPa
       .addOption(policiesOption())
       .option('--membership <file>', 'an SKS membership file of recon partners (host port per line)')
       .option('--gossip-interval <seconds>', 'seconds between gossip rounds (0: never initiate)', nonNegativeInt)
+      .option('--workers <n>', 'HKP worker processes (0: one per core, the default; 1: HKP in this process)', workerCount)
       .action(async (opts: ServerFlags) => {
         const config = configFrom(opts);
         if (opts.hkp) config.hkp.listen = parseHostPort(opts.hkp, '--hkp');
@@ -35,6 +37,7 @@ export function serverCommand(name: string, description: string, parts: ServerPa
         config.recon.peers.push(...opts.peer.map((p) => parsePeer(p, '--peer')));
         if (opts.membership) config.recon.membership = opts.membership;
         if (opts.gossipInterval !== undefined) config.recon.gossipInterval = opts.gossipInterval;
+        if (opts.workers !== undefined) config.hkp.workers = opts.workers;
         if (parts.recon && !parts.hkp && !config.recon.listen) throw new CliError('recon: --recon none leaves nothing to run');
         await runServer(config, version, parts);
       });
@@ -44,5 +47,11 @@ export function serverCommand(name: string, description: string, parts: ServerPa
 function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 86_400) throw new InvalidArgumentError('expected a whole number of seconds from 0 to 86400');
+  return n;
+}
+
+function workerCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 64) throw new InvalidArgumentError('expected a whole number of processes from 0 to 64');
   return n;
 }

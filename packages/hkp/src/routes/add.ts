@@ -4,7 +4,7 @@
  * (an HTML page when `Accept` names `text/html`); 422 with the first rejection when nothing was
  * stored or found unchanged; 400 for an empty body.
  */
-import { addKeys, keyEntries, keyMaterial, summarize } from '../add-keys';
+import { summarize, uploadKeys } from '../add-keys';
 import { readBody } from '../body';
 import { HttpError } from '../errors';
 import * as web from '../web';
@@ -16,7 +16,9 @@ export const add: PathHandler = async (ctx, env) => {
   ctx.state.html = wantsHtml;
   const body = await readBody(ctx.req, env.options.maxBodyBytes, env.options.bodyTimeoutMs);
   if (body.length === 0) throw new HttpError(400, 'empty body: send keytext=<armored key>');
-  const outcome = addKeys(env.store, keyEntries(keyMaterial(ctx.get('Content-Type'), body)));
+  // an HKP worker has its primary store it: one write path (docs/operations.md §12)
+  const type = ctx.get('Content-Type');
+  const outcome = env.cluster ? await env.cluster.upload(type, body) : uploadKeys(env.store, type, body);
   const summary = summarize(outcome);
   for (const r of outcome.results) env.metrics.keys.inc({ outcome: r.status });
   const c = summary.counts;

@@ -5,7 +5,7 @@
  */
 import { KeyRecord, KeyStore, Logger } from '@dkeyserv/db';
 import { ResponseCache } from '../cache';
-import { HkpDeps, HkpOptions, QuorumServing } from '../deps';
+import { HkpDeps, HkpOptions, QuorumServing, WorkerLink } from '../deps';
 import { HkpMetrics } from '../metrics-registry';
 import { presentedBytes } from '../present';
 import { Stats } from '../stats-view';
@@ -17,6 +17,8 @@ export interface RouteEnv {
   options: HkpOptions;
   metrics: HkpMetrics;
   quorum?: QuorumServing;
+  /** in an HKP worker: the link to the primary (writes, metrics) */
+  cluster?: WorkerLink;
   stats: Stats;
   /** finished machine answers (`op=get`, `options=mr`), see respond.ts */
   cache: ResponseCache;
@@ -36,6 +38,7 @@ export function createRouteEnv(deps: HkpDeps, metrics: HkpMetrics, cache: Respon
     options,
     metrics,
     quorum,
+    cluster: deps.cluster,
     stats: new Stats(store, options.identity, deps.peers, quorum && (() => quorum.stats())),
     cache,
     page: { nodename: options.identity.nodename, version: options.identity.version },

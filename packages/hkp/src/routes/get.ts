@@ -4,14 +4,21 @@
  * served by this legacy call. Nothing servable: 404. Cached until the store changes.
  */
 import { HttpError } from '../errors';
+import { LookupQuery } from '../lookup-query';
 import { OpHandler } from './handler';
 import { findRecords } from './find-keys';
-import { armoredKeys, sendCachedLookup } from './respond';
+import { RouteEnv } from './env';
+import { armoredKeys, cachedLookup, sendResponse } from './respond';
+import { CachedResponse } from '../cache';
 
-export const getOp: OpHandler = (ctx, env, q) =>
-  sendCachedLookup(ctx, env, 'get', q, () => {
+/** The answer of `op=get` (cached); HttpError 404 when nothing is servable. */
+export function getAnswer(env: RouteEnv, q: LookupQuery): CachedResponse {
+  return cachedLookup(env, 'get', q, () => {
     const records = findRecords(env, q.search, q.exact);
     const keys = records.filter((r) => r.version < 5).map(env.present).filter((b): b is Buffer => b !== undefined);
     if (keys.length === 0) throw new HttpError(404, `no key found for ${JSON.stringify(q.search)}`);
     return armoredKeys(keys, records.length === 1 ? Buffer.from(records[0].fpr).toString('hex').toUpperCase() : 'gpgkey');
   });
+}
+
+export const getOp: OpHandler = (ctx, env, q) => sendResponse(ctx, getAnswer(env, q));

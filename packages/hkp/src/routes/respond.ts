@@ -35,16 +35,24 @@ export function armoredKeys(keys: Buffer[], name: string): CachedResponse {
 }
 
 /**
- * Send the machine answer of `op` for this query: from the cache while the store is unchanged,
- * else computed (errors thrown by `compute` are not cached).
+ * The machine answer of `op` for this query: from the cache while the store is unchanged, else
+ * computed (errors thrown by `compute` are not cached). Koa's handlers and the fast path
+ * (fast-path.ts) share it, so both answer from one cache.
  */
-export function sendCachedLookup(ctx: Koa.Context, env: RouteEnv, op: 'get' | 'index', q: LookupQuery, compute: () => CachedResponse): void {
+export function cachedLookup(env: RouteEnv, op: LookupOp, q: LookupQuery, compute: () => CachedResponse): CachedResponse {
   const key = `${op}|${q.exact ? 1 : 0}|${(q.search ?? '').trim().toLowerCase()}`;
-  const seq = env.quorum ? `${env.store.changeSeq()}/${env.quorum.seq()}` : env.store.changeSeq();
+  const seq = storeSeq(env);
   let r = env.cache.get(key, seq);
   if (!r) {
     r = compute();
     env.cache.set(key, seq, r);
   }
-  sendResponse(ctx, r);
+  return r;
+}
+
+export type LookupOp = 'get' | 'index';
+
+/** What a cached answer is valid for: the store's change sequence, and in quorum mode the attestation sequence. */
+export function storeSeq(env: RouteEnv): number | string {
+  return env.quorum ? `${env.store.changeSeq()}/${env.quorum.seq()}` : env.store.changeSeq();
 }
