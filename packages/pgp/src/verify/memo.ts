@@ -9,7 +9,7 @@
  * ECDSA verify the digest of the data under `algorithm`, EdDSA here signs the digest itself. Each
  * consumer still decides which signatures it checks and what a verdict means.
  *
- * The memo lives as long as the PublicKey it belongs to (a WeakMap), and holds at most
+ * The memo lives as long as the PublicKey it belongs to (a property of it), and holds at most
  * MAX_ENTRIES verdicts and signers; past that it answers without remembering.
  */
 import { KeyObject } from 'node:crypto';
@@ -93,14 +93,22 @@ export class VerifyMemo {
   }
 }
 
-const memos = new WeakMap<PublicKey, VerifyMemo>();
+/**
+ * Where a key keeps its memo: a symbol-keyed property of the PublicKey object itself, so the memo
+ * is garbage with the key. (A WeakMap did the same, but its ephemeron entries survive until a
+ * full collection: an import's heap grew by about 1 KiB per key between them.)
+ */
+const MEMO = Symbol('verifyMemo');
+
+type WithMemo = PublicKey & { [MEMO]?: VerifyMemo };
 
 /** The memo of this parsed key, created on first use. */
 export function verifyMemo(key: PublicKey): VerifyMemo {
-  let m = memos.get(key);
+  const k = key as WithMemo;
+  let m = k[MEMO];
   if (!m) {
     m = new VerifyMemo();
-    memos.set(key, m);
+    Object.defineProperty(k, MEMO, { value: m, enumerable: false });
   }
   return m;
 }
