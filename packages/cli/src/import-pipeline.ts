@@ -11,8 +11,12 @@ import { IngestResult, PreparedKey, PreparePool, Rejection } from '@dkeyserv/db'
 /** keys and bytes per worker batch */
 const BATCH_KEYS = 200;
 const BATCH_BYTES = 1024 * 1024;
-/** keys per write transaction (fewer at the end of the input or when bytes run out first) */
-export const COMMIT_KEYS = 4000;
+/**
+ * keys per write transaction (fewer at the end of the input or when bytes run out first). LMDB
+ * keeps the pages a transaction dirtied for reuse, so a transaction's size is also private
+ * memory: about 2,000 keys × their index entries × 4 KiB at worst.
+ */
+export const COMMIT_KEYS = 2000;
 /** keys sent and not yet committed: enough for several transactions' worth of work queued */
 const MAX_KEYS_IN_FLIGHT = 4 * COMMIT_KEYS;
 
