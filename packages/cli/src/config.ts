@@ -7,6 +7,7 @@
  *                workers = 0 (HTTP processes; 0: one per core)  cacheBytes = 67108864 (all workers together)
  *   [hkp.rateLimit]  requests = 600  uploads = 30  windowSeconds = 60
  *   [limits]     maxPackets = 20000  maxKeyBytes = 8388608
+ *   [import]     bufferMiB = 64     (raw key bytes read and not yet written, docs/operations.md §4)
  *   [recon]      listen = "127.0.0.1:11370" (or "none")  gossipInterval = 60  peers = ["HOST:PORT", "HOST:PORT/POLICY"]
  *                policies = ["sks", "hockeypuck"]   (recon policies kept by a new store, docs/recon-policies.md)
  *                membership = "/path/to/membership"   (an SKS-style `host port` file)
@@ -45,6 +46,8 @@ export interface Config {
     rateLimit: { requests: number; uploads: number; windowSeconds: number };
   };
   limits: { maxPackets: number; maxKeyBytes: number };
+  /** `dkeyserv import`: MiB of raw key bytes read and not yet committed (import-pipeline.ts) */
+  import: { bufferMiB: number };
   recon: {
     /** undefined: recon off */
     listen?: HostPort;
@@ -77,6 +80,7 @@ export const DEFAULT_CONFIG: Config = {
     rateLimit: { requests: 600, uploads: 30, windowSeconds: 60 },
   },
   limits: { maxPackets: 20_000, maxKeyBytes: 8 * 1024 * 1024 },
+  import: { bufferMiB: 64 },
   recon: { listen: { host: '127.0.0.1', port: 11370 }, gossipInterval: 60, peers: [], configTimeout: 30, messageTimeout: 60, sessionTimeout: 900 },
 };
 
@@ -108,6 +112,7 @@ const SHAPE: Shape = {
   contact: 'string',
   hkp: { listen: 'hostport', maxBodyBytes: 'int', maxResults: 'int', workers: 'int', cacheBytes: 'int', rateLimit: { requests: 'int', uploads: 'int', windowSeconds: 'int' } },
   limits: { maxPackets: 'int', maxKeyBytes: 'int' },
+  import: { bufferMiB: 'int' },
   recon: {
     listen: 'hostport-or-none',
     gossipInterval: 'int',
@@ -146,7 +151,17 @@ export function loadConfig(path: string | undefined): Config {
       throw new CliError(`config ${path}: [quorum]: ${(e as Error).message.split('\n')[0]}`);
     }
   }
+  checkBufferMiB(config.import.bufferMiB, `config ${path}: import.bufferMiB`);
   return config;
+}
+
+/** Bounds of `[import] bufferMiB` / `--buffer-mib`: room for a few worker batches, below 64 GiB. */
+export const BUFFER_MIB_RANGE = [8, 65536] as const;
+
+export function checkBufferMiB(n: number, what: string): void {
+  if (!Number.isInteger(n) || n < BUFFER_MIB_RANGE[0] || n > BUFFER_MIB_RANGE[1]) {
+    throw new CliError(`${what}: must be a whole number of MiB from ${BUFFER_MIB_RANGE[0]} to ${BUFFER_MIB_RANGE[1]}`);
+  }
 }
 
 function apply(target: Record<string, unknown>, source: Record<string, unknown>, shape: Shape, file: string, prefix: string) {

@@ -73,18 +73,21 @@ export function rejection(e: unknown): Rejection {
 /**
  * Each policy's view of the key (docs/recon-policies.md), stored compactly: nothing when the view
  * is the whole key, else its hash and the positions of the packets it leaves out, or why the
- * policy holds no version of the key.
+ * policy holds no version of the key. A view that keeps every packet is not hashed again.
  */
 export function policyViews(key: PublicKey, packets: readonly Packet[], hash: Buffer, policies: readonly ReconPolicyName[]): Partial<Record<ReconPolicyName, StoredView>> {
   const views: Partial<Record<ReconPolicyName, StoredView>> = {};
   for (const name of policies) {
-    const v = RECON_POLICIES[name].view(key);
+    const v = RECON_POLICIES[name].viewPackets(key);
     if (isExcluded(v)) {
       views[name] = { reason: v.reason, message: v.message };
       continue;
     }
-    if (v.hash.equals(hash)) continue;
-    views[name] = { hash: v.hash, drop: leftOut(packets, v.packets) };
+    // the same packet objects as `packets`: the whole key, whose hash is known
+    if (v.packets.length === packets.length && v.packets.every((p, i) => p === packets[i])) continue;
+    const h = sksPacketsHash(v.packets);
+    if (h.equals(hash)) continue;
+    views[name] = { hash: h, drop: leftOut(packets, v.packets) };
   }
   return views;
 }
@@ -124,10 +127,22 @@ export function describeKey(key: PublicKey, policies: readonly ReconPolicyName[]
   };
 }
 
+const versionsCache = new WeakMap<readonly ReconPolicyName[], number[]>();
+
+/** storedVersions(policies), once per policies array (a worker prepares every key with one). */
+function versionsOf(policies: readonly ReconPolicyName[]): number[] {
+  let v = versionsCache.get(policies);
+  if (!v) {
+    v = storedVersions(policies);
+    versionsCache.set(policies, v);
+  }
+  return v;
+}
+
 /** Prepare one key from its packets; a key that cannot be stored becomes a Rejection. */
 export function prepareKey(packets: readonly Packet[], opts: PrepareOptions = DEFAULT_PREPARE_OPTIONS): PreparedKey | Rejection {
   try {
-    return describeKey(normalizeKey(packets, storedVersions(opts.policies), opts.limits), opts.policies);
+    return describeKey(normalizeKey(packets, versionsOf(opts.policies), opts.limits), opts.policies);
   } catch (e) {
     return rejection(e);
   }

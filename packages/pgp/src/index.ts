@@ -44,7 +44,7 @@ export { DEFAULT_KEY_LIMITS, normalizeKey, type KeyLimits } from './policies/sks
 export { mergeKeys } from './merge';
 export { sksHashInput, sksKeyHash, sksPacketsHash } from './skshash';
 export { DEFAULT_POLICIES, isExcluded, isReconPolicyName, policyForFilters, RECON_POLICIES, RECON_POLICY_NAMES, reconPolicy, storedVersions } from './policies';
-export type { PolicyView, ReconPolicy, ReconPolicyName } from './policies';
+export type { PolicyPackets, PolicyView, ReconPolicy, ReconPolicyName } from './policies';
 
 // self-signatures
 export { hasServedUserId, MAX_FAILED_CHECKS, ownerSigned, verifySelfSignatures, type ComponentValidity, type KeyValidity } from './verify';

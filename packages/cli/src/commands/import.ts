@@ -10,13 +10,15 @@
  * the finished trees.
  */
 import { availableParallelism } from 'node:os';
-import { IngestResult, KeyStore, PreparedKey, PreparePool, Rejection } from '@dkeyserv/db';
+import { IngestResult, KeyStore, PreparePool } from '@dkeyserv/db';
 import { markPrefixTreesStale, PrefixTree, prefixTreesStale, rebuildPrefixTrees } from '@dkeyserv/recon';
 import { ReconPolicyName } from '@dkeyserv/pgp';
 import { Option } from 'commander';
 import { isKeyringError, joinPackets, PgpError } from '@dkeyserv/pgp';
 import { CliError } from '../errors';
-import { InputFile, listInputs, readKeyFile } from '../input';
+import { checkBufferMiB } from '../config';
+import { Committer, ImportPipeline } from '../import-pipeline';
+import { DEFAULT_READ_CHUNK, InputFile, listInputs, readKeyFile } from '../input';
 import { withStore } from '../store';
 import { configFrom, policiesOption, Register, storeCommand, StoreFlags } from './options';
 
@@ -25,14 +27,21 @@ export const register: Register = (program) => {
     .argument('<files...>', 'files or directories')
     .addOption(policiesOption())
     .option('--no-progress', 'no progress bar even on a terminal')
+    .option('--buffer-mib <n>', 'MiB of raw key bytes read and not yet written (default 64, or [import] bufferMiB)')
     .addOption(new Option('--trees <mode>', 'recon prefix trees: rebuilt once at the end (bulk), updated per key, or auto: bulk when the input is large against the store').choices(['auto', 'bulk', 'per-key']).default('auto'))
-    .action(async (files: string[], opts: StoreFlags & { progress: boolean; trees: TreeMode }) => {
+    .action(async (files: string[], opts: StoreFlags & { progress: boolean; trees: TreeMode; bufferMib?: string }) => {
       const config = configFrom(opts);
+      if (opts.bufferMib !== undefined) {
+        const n = /^\d+$/.test(opts.bufferMib) ? Number(opts.bufferMib) : NaN;
+        checkBufferMiB(n, '--buffer-mib');
+        config.import.bufferMiB = n;
+      }
       let failed = false;
       await withStore(config.data, { bulkLoad: true, keepStaleTrees: true, limits: config.limits, quorum: config.quorum, policies: config.recon.policies }, async ({ store, trees }) => {
         const summary = await importFiles(store, files, {
           trees,
           treeMode: opts.trees,
+          bufferBytes: config.import.bufferMiB * MIB,
           progress: opts.progress && Boolean(process.stderr.isTTY),
           onNotice: (line) => process.stdout.write(`${line}\n`),
           onError: (line) => {
@@ -79,10 +88,9 @@ export function useBulkTrees(store: KeyStore, inputBytes: number, mode: TreeMode
   return incoming >= BULK_FRACTION * (store.count() + incoming);
 }
 
-/** keys per worker batch and per write transaction */
-const BATCH = 25;
-/** batches being prepared at once: enough to keep every worker busy while the main thread writes */
-const IN_FLIGHT = 8;
+const MIB = 1024 * 1024;
+/** the default of `[import] bufferMiB` */
+export const DEFAULT_BUFFER_BYTES = 64 * MIB;
 
 export interface ImportOptions {
   progress: boolean;
@@ -94,10 +102,9 @@ export interface ImportOptions {
   /** the store's prefix trees (attached); with them, bulk mode may apply */
   trees?: ReadonlyMap<ReconPolicyName, PrefixTree>;
   treeMode?: TreeMode;
+  /** raw key bytes read and not yet committed, at most (import-pipeline.ts); the file read window is an eighth of it, at most 4 MiB */
+  bufferBytes?: number;
 }
-
-/** Commits a batch; in bulk mode the first one also marks the trees stale, in its transaction. */
-type Committer = (batch: readonly (PreparedKey | Rejection)[]) => IngestResult[];
 
 export async function importFiles(store: KeyStore, args: string[], opts: ImportOptions): Promise<ImportSummary> {
   const t0 = process.hrtime.bigint();
@@ -109,6 +116,7 @@ export async function importFiles(store: KeyStore, args: string[], opts: ImportO
   const pool = new PreparePool(opts.workers ?? availableParallelism(), store.prepareOptions);
   const bulk = opts.trees !== undefined && useBulkTrees(store, totalBytes, opts.treeMode ?? 'auto');
   let marked = !bulk || prefixTreesStale(store);
+  // in bulk mode the first commit also marks the trees stale, in its transaction
   const commit: Committer = (batch) => {
     if (marked) return store.commit(batch);
     const results = store.transaction(() => {
@@ -126,10 +134,14 @@ export async function importFiles(store: KeyStore, args: string[], opts: ImportO
     if (r.status === 'rejected') sum.reasons.set(r.reason ?? 'unknown', (sum.reasons.get(r.reason ?? 'unknown') ?? 0) + 1);
     if (sum.keys % 1000 === 0) bar?.update(Math.round(doneBytes / 1e6), { keys: sum.keys });
   };
+  const bufferBytes = opts.bufferBytes ?? DEFAULT_BUFFER_BYTES;
+  const readChunk = Math.min(DEFAULT_READ_CHUNK, Math.floor(bufferBytes / 8));
+  // one pipeline for every file: the workers do not drain at file boundaries
+  const pipeline = new ImportPipeline(pool, commit, count, bufferBytes - readChunk);
   try {
     for (const file of files) {
       try {
-        await importFile(commit, pool, file, count);
+        await importFile(pipeline, file, readChunk);
       } catch (e) {
         if (!(e instanceof CliError)) throw e;
         sum.failedFiles++;
@@ -138,6 +150,7 @@ export async function importFiles(store: KeyStore, args: string[], opts: ImportO
       doneBytes += file.size;
       bar?.update(Math.round(doneBytes / 1e6), { keys: sum.keys });
     }
+    await pipeline.finish();
   } finally {
     bar?.stop();
     await pool.close();
@@ -152,35 +165,21 @@ export async function importFiles(store: KeyStore, args: string[], opts: ImportO
   return sum;
 }
 
-/** Read, prepare on the pool and commit one file's keys, in order; keys before a bad spot are kept. */
-async function importFile(commit: Committer, pool: PreparePool, file: InputFile, count: (r: IngestResult) => void) {
-  const inFlight: Promise<(PreparedKey | Rejection)[]>[] = [];
-  let batch: Buffer[] = [];
-  const commitOldest = async () => {
-    for (const r of commit(await inFlight.shift()!)) count(r);
-  };
-  const send = async () => {
-    inFlight.push(pool.prepare(batch));
-    batch = [];
-    if (inFlight.length >= IN_FLIGHT) await commitOldest();
-  };
+/** Read one file's keys into the pipeline, in order; keys before a bad spot are kept. */
+async function importFile(pipeline: ImportPipeline, file: InputFile, readChunk: number) {
   let fileError: string | undefined;
   try {
-    for (const entry of readKeyFile(file)) {
+    for (const entry of readKeyFile(file, readChunk)) {
       if (isKeyringError(entry)) {
         // a framing error ends the file: the keys before it are imported
         fileError = `${file.path}: byte ${entry.offset}: ${entry.error.message}`;
         break;
       }
-      batch.push(joinPackets(entry.packets));
-      if (batch.length >= BATCH) await send();
+      await pipeline.add(joinPackets(entry.packets));
     }
   } catch (e) {
     if (e instanceof PgpError) fileError = `${file.path}: ${e.message}`;
     else throw e;
-  } finally {
-    if (batch.length) inFlight.push(pool.prepare(batch));
-    while (inFlight.length) await commitOldest();
   }
   if (fileError) throw new CliError(fileError);
 }

@@ -11,10 +11,15 @@
  * Post-quantum signatures (algorithms 30–34, RFC 9980) cannot be checked with node:crypto in
  * Node 20, so they never verify here (Hockeypuck 2.4 could verify them; such self-signatures are
  * treated as unverifiable, not as valid). Their hash tags can still be checked.
+ *
+ * KeyObjects and public-key verdicts come from the key's VerifyMemo (verify/memo.ts), shared with
+ * verifySelfSignatures: only the raw cryptographic result is shared, every go-crypto rule above is
+ * applied here before asking it.
  */
-import { constants, createHash, verify as cryptoVerify } from 'node:crypto';
+import { constants, createHash } from 'node:crypto';
 import { PgpError } from '../errors';
-import { VerifyingKey, verifyingKey } from '../verify/pubkey';
+import { VerifyMemo } from '../verify/memo';
+import { VerifyingKey } from '../verify/pubkey';
 import { GoKey, GoSig, GoVariant } from './hockeypuck-parse';
 
 /** PublicKeyAlgorithm.CanSign of each go-crypto build. */
@@ -55,28 +60,22 @@ export function hashTagMatches(sig: GoSig, data: readonly Buffer[]): boolean {
   return digest[0] === sig.hashTag[0] && digest[1] === sig.hashTag[1];
 }
 
-const keyCache = new WeakMap<GoKey, VerifyingKey | null>();
-
-function nodeKey(key: GoKey): VerifyingKey | null {
-  let k = keyCache.get(key);
-  if (k === undefined) {
-    try {
-      k = verifyingKey(key.hashBody);
-    } catch (e) {
-      // algorithms or curves node:crypto cannot use (e.g. EdDSALegacy over Ed448), bad material
-      if (!(e instanceof PgpError)) throw e;
-      k = null;
-    }
-    keyCache.set(key, k);
+function nodeKey(key: GoKey, memo: VerifyMemo): VerifyingKey | null {
+  try {
+    return memo.signer(key.hashBody);
+  } catch (e) {
+    // algorithms or curves node:crypto cannot use (e.g. EdDSALegacy over Ed448), bad material
+    if (!(e instanceof PgpError)) throw e;
+    return null;
   }
-  return k;
 }
 
 /**
  * go-crypto's VerifySignature / VerifySignatureV3 of `sig` by `signer` over `data` (signed data
- * without salt and suffix). `v3Key` selects PublicKeyV3's variant (RSA only, unpadded signature).
+ * without salt and suffix). A v3 signer selects PublicKeyV3's variant (RSA only, unpadded
+ * signature). `memo` is the VerifyMemo of the key being viewed.
  */
-export function goVerify(signer: GoKey, sig: GoSig, data: readonly Buffer[], variant: GoVariant): boolean {
+export function goVerify(signer: GoKey, sig: GoSig, data: readonly Buffer[], variant: GoVariant, memo: VerifyMemo): boolean {
   const v3Key = signer.version === 3;
   if (v3Key ? signer.algo === 2 : !goCanSign(signer.algo, variant)) return false;
   const octets = signedOctets(sig, data);
@@ -84,7 +83,7 @@ export function goVerify(signer: GoKey, sig: GoSig, data: readonly Buffer[], var
   if ((sig.version === 3 || sig.version >= 5) && (digest[0] !== sig.hashTag[0] || digest[1] !== sig.hashTag[1])) return false;
   if (signer.algo !== sig.pubkeyAlgo) return false;
   if (v3Key && signer.algo !== 1 && signer.algo !== 3) return false;
-  const vk = nodeKey(signer);
+  const vk = nodeKey(signer, memo);
   if (!vk) return false;
   const m = sig.mpis;
   try {
@@ -97,18 +96,18 @@ export function goVerify(signer: GoKey, sig: GoSig, data: readonly Buffer[], var
         let s = m[0];
         if (s.length > k || (v3Key && s.length !== k)) return false;
         if (s.length < k) s = Buffer.concat([Buffer.alloc(k - s.length), s]);
-        return cryptoVerify(sig.hashName, octets, { key: vk.key, padding: constants.RSA_PKCS1_PADDING }, s);
+        return memo.run({ algorithm: sig.hashName, data: octets, digest, key: { key: vk.key, padding: constants.RSA_PKCS1_PADDING }, signature: s });
       }
       case 17: {
         // Go's dsa.Verify refuses a subgroup order whose bit length is not a multiple of 8
         if (!m || signer.dsaQBits === undefined || signer.dsaQBits % 8 !== 0) return false;
         const rs = pair(m, vk.size);
-        return rs !== undefined && cryptoVerify(sig.hashName, octets, { key: vk.key, dsaEncoding: 'ieee-p1363' }, rs);
+        return rs !== undefined && memo.run({ algorithm: sig.hashName, data: octets, digest, key: { key: vk.key, dsaEncoding: 'ieee-p1363' }, signature: rs });
       }
       case 19: {
         if (!m) return false;
         const rs = pair(m, vk.size);
-        return rs !== undefined && cryptoVerify(sig.hashName, octets, { key: vk.key, dsaEncoding: 'ieee-p1363' }, rs);
+        return rs !== undefined && memo.run({ algorithm: sig.hashName, data: octets, digest, key: { key: vk.key, dsaEncoding: 'ieee-p1363' }, signature: rs });
       }
       case 22: {
         // eddsa.Verify: r and s as read, at most 32 octets each, left-padded
@@ -116,11 +115,11 @@ export function goVerify(signer: GoKey, sig: GoSig, data: readonly Buffer[], var
         const rs = Buffer.alloc(64);
         m[0].copy(rs, 32 - m[0].length);
         m[1].copy(rs, 64 - m[1].length);
-        return cryptoVerify(null, digest, vk.key, rs);
+        return memo.run({ algorithm: null, data: digest, digest, key: vk.key, signature: rs });
       }
       case 27:
       case 28:
-        return sig.native !== undefined && cryptoVerify(null, digest, vk.key, sig.native);
+        return sig.native !== undefined && memo.run({ algorithm: null, data: digest, digest, key: vk.key, signature: sig.native });
       default:
         // post-quantum (30–34): not verifiable with node:crypto in Node 20, see the module comment
         return false;

@@ -34,6 +34,7 @@
 import { flattenKey, PublicKey } from '../key';
 import { Packet, Tag } from '../packet';
 import { isIssuedBy, SigType } from '../signature';
+import { VerifyMemo, verifyMemo } from '../verify/memo';
 import { GoKey, GoSig, GoVariant, parseGoKey, parseGoSignature } from './hockeypuck-parse';
 import { goCanSign, goVerify, hashTagMatches, keyForHash, userIdForHash } from './hockeypuck-verify';
 
@@ -142,7 +143,8 @@ export function hockeypuckView(key: PublicKey, variant: HockeypuckVariant): Hock
     }
   }
 
-  // 3. ValidSelfSigned
+  // 3. ValidSelfSigned; the public-key operations are shared with verifySelfSignatures (verify/memo.ts)
+  const memo = verifyMemo(key);
   const isSelf = (s: GoSig) => s.issuerKeyId === primary.keyId || s.issuerFingerprint === primary.fingerprint;
   const kept = new Set<Packet>([key.primary]);
 
@@ -150,8 +152,8 @@ export function hockeypuckView(key: PublicKey, variant: HockeypuckVariant): Hock
   const direct = resolve(
     directSigs,
     isSelf,
-    (s) => verifyDirect(primary, s, variant, true),
-    (s) => verifyDirect(primary, s, variant, false),
+    (s) => verifyDirect(primary, s, variant, true, memo),
+    (s) => verifyDirect(primary, s, variant, false, memo),
     [SigType.KeyRevocation],
     [SigType.DirectKey],
     [SigType.KeyRevocation, SigType.DirectKey],
@@ -172,8 +174,8 @@ export function hockeypuckView(key: PublicKey, variant: HockeypuckVariant): Hock
       const r = resolve(
         c.sigs,
         isSelf,
-        (s) => verifyUserId(primary, c.packet.body, s, variant, true),
-        (s) => verifyUserId(primary, c.packet.body, s, variant, false),
+        (s) => verifyUserId(primary, c.packet.body, s, variant, true, memo),
+        (s) => verifyUserId(primary, c.packet.body, s, variant, false, memo),
         [SigType.CertRevocation],
         [SigType.CertGeneric, SigType.CertPersona, SigType.CertCasual, SigType.CertPositive],
         [SigType.CertGeneric, SigType.CertPersona, SigType.CertCasual, SigType.CertPositive, SigType.CertRevocation],
@@ -188,8 +190,8 @@ export function hockeypuckView(key: PublicKey, variant: HockeypuckVariant): Hock
     const r = resolve(
       c.sigs,
       isSelf,
-      (s) => verifySubkey(primary, sub, s, variant, true),
-      (s) => verifySubkey(primary, sub, s, variant, false),
+      (s) => verifySubkey(primary, sub, s, variant, true, memo),
+      (s) => verifySubkey(primary, sub, s, variant, false, memo),
       [SigType.SubkeyRevocation],
       [SigType.SubkeyBinding],
       [SigType.SubkeyRevocation],
@@ -271,27 +273,27 @@ function keepComponent(c: Component, r: Resolved, selfSignedOnly: boolean, kept:
  * verifyPrimaryKeySelfSig (`self`) / plausifyPrimaryKeySig: direct-key signatures and key
  * revocations; a v3 signature counts only as a key revocation.
  */
-function verifyDirect(pk: GoKey, s: GoSig, variant: GoVariant, self: boolean): boolean | string {
+function verifyDirect(pk: GoKey, s: GoSig, variant: GoVariant, self: boolean, memo: VerifyMemo): boolean | string {
   const data = keyForHash(pk);
   if (pk.version === 3 || s.version === 3) {
     if (s.version !== 3 || s.sigType !== SigType.KeyRevocation || (pk.version !== 3 && pk.version !== 4)) return 'are of a type that does not belong there';
   } else if (s.sigType !== SigType.KeyRevocation && s.sigType !== SigType.DirectKey) return 'are of a type that does not belong there';
-  return self ? goVerify(pk, s, data, variant) : hashTagMatches(s, data);
+  return self ? goVerify(pk, s, data, variant, memo) : hashTagMatches(s, data);
 }
 
 /** verifyUserIDSelfSig / plausifyUserIDSig: any signature type, checked over key ‖ User ID. */
-function verifyUserId(pk: GoKey, id: Buffer, s: GoSig, variant: GoVariant, self: boolean): boolean | string {
+function verifyUserId(pk: GoKey, id: Buffer, s: GoSig, variant: GoVariant, self: boolean, memo: VerifyMemo): boolean | string {
   if (pk.version === 3 && s.version !== 3) return 'are not v3 signatures, which a v3 key needs';
   // v3 signatures hash the bare User ID
   const data = s.version === 3 ? [...keyForHash(pk), id] : [...keyForHash(pk), ...userIdForHash(id)];
-  return self ? goVerify(pk, s, data, variant) : hashTagMatches(s, data);
+  return self ? goVerify(pk, s, data, variant, memo) : hashTagMatches(s, data);
 }
 
 /**
  * verifySubKeySelfSig (VerifyKeySignature: a signing-capable binding needs a valid embedded
  * primary-key binding by the subkey) / plausifySubKeySig.
  */
-function verifySubkey(pk: GoKey, sub: GoKey, s: GoSig, variant: GoVariant, self: boolean): boolean | string {
+function verifySubkey(pk: GoKey, sub: GoKey, s: GoSig, variant: GoVariant, self: boolean, memo: VerifyMemo): boolean | string {
   if (self && variant === '2.4' && (pk.version >= 6 || sub.version >= 6) && pk.version !== sub.version) return 'bind a subkey of another key version';
   if (pk.version === 3 || sub.version === 3) return 'bind a v3 subkey';
   const data = [...keyForHash(pk), ...keyForHash(sub)];
@@ -300,13 +302,13 @@ function verifySubkey(pk: GoKey, sub: GoKey, s: GoSig, variant: GoVariant, self:
     if (!self) return hashTagMatches(s, data);
     // a v3 binding is refused for a subkey that can sign (no cross-signature possible)
     if (goCanSign(sub.algo, variant)) return false;
-    return goVerify(pk, s, data, variant);
+    return goVerify(pk, s, data, variant, memo);
   }
   if (!self) return hashTagMatches(s, data);
-  if (!goVerify(pk, s, data, variant)) return false;
+  if (!goVerify(pk, s, data, variant, memo)) return false;
   if (s.flagSign) {
     if (!s.embedded) return 'bind a signing subkey without a cross-signature';
-    if (!goVerify(sub, s.embedded, data, variant)) return 'bind a signing subkey with an invalid cross-signature';
+    if (!goVerify(sub, s.embedded, data, variant, memo)) return 'bind a signing subkey with an invalid cross-signature';
   }
   return true;
 }

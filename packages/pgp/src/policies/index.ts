@@ -27,7 +27,10 @@ export const DEFAULT_POLICIES: readonly ReconPolicyName[] = ['sks', 'hockeypuck'
 /** A policy's view of one stored key: the packets it hashes, or why it holds no version of the key. */
 export type PolicyView = { packets: Packet[]; hash: Buffer } | { reason: string; message: string };
 
-export function isExcluded(v: PolicyView): v is { reason: string; message: string } {
+/** A policy's view before hashing: the packet objects of the key it keeps, in the key's order. */
+export type PolicyPackets = { packets: Packet[] } | { reason: string; message: string };
+
+export function isExcluded(v: PolicyView | PolicyPackets): v is { reason: string; message: string } {
   return (v as { reason?: string }).reason !== undefined;
 }
 
@@ -42,6 +45,8 @@ export interface ReconPolicy {
   /** whether a peer's `filters` value is this policy's (SKS compares sets, Hockeypuck ≥ 2.2 strings) */
   accepts(filters: string): boolean;
   view(key: PublicKey): PolicyView;
+  /** the view without its hash: the very packet objects of flattenKey(key) it keeps, in order */
+  viewPackets(key: PublicKey): PolicyPackets;
 }
 
 /** The filter strings as each server sends them (docs/recon-policies.md, docs/recon.md §4). */
@@ -51,11 +56,11 @@ const HOCKEYPUCK_FILTERS =
 const HOCKEYPUCK_24_FILTERS =
   'drop:UAT,drop:hardRevokedCruft,drop:implausible,drop:invalidSelfSig,drop:oldSlhdsaSelfSig,drop:structuralMartian,drop:unbound,drop:unparseable,schema:application/pgp-keys,versions:3+4+6+rfc9980,yminsky.dedup,yminsky.merge';
 
-function viewOf(packets: Packet[]): PolicyView {
-  return { packets, hash: sksPacketsHash(packets) };
+function hashed(v: PolicyPackets): PolicyView {
+  return isExcluded(v) ? v : { packets: v.packets, hash: sksPacketsHash(v.packets) };
 }
 
-function wrongVersion(name: string, key: PublicKey, versions: readonly number[]): PolicyView | undefined {
+function wrongVersion(name: string, key: PublicKey, versions: readonly number[]): { reason: string; message: string } | undefined {
   if (versions.includes(key.version)) return undefined;
   return { reason: 'unsupported-version', message: `policy ${name} holds key versions ${versions.join(', ')} only, not v${key.version}` };
 }
@@ -70,7 +75,8 @@ const sks: ReconPolicy = {
     const theirs = new Set(filters.split(','));
     return theirs.size === 2 && theirs.has('yminsky.dedup') && theirs.has('yminsky.merge');
   },
-  view: (key) => wrongVersion('sks', key, SKS_VERSIONS) ?? viewOf(flattenKey(key)),
+  view: (key) => hashed(sks.viewPackets(key)),
+  viewPackets: (key) => wrongVersion('sks', key, SKS_VERSIONS) ?? { packets: flattenKey(key) },
 };
 
 function hockeypuck(name: ReconPolicyName, filters: string, software: string, variant: '2.3' | '2.4', versions: number[]): ReconPolicy {
@@ -82,10 +88,13 @@ function hockeypuck(name: ReconPolicyName, filters: string, software: string, va
     // conflux ≥ 2.2 compares the whole string (docs/recon.md §13, docs/recon-policies.md)
     accepts: (theirs) => theirs === filters,
     view(key) {
+      return hashed(this.viewPackets(key));
+    },
+    viewPackets(key) {
       const wrong = wrongVersion(name, key, versions);
       if (wrong) return wrong;
       const v = hockeypuckView(key, variant);
-      return 'kept' in v ? viewOf(v.kept) : v;
+      return 'kept' in v ? { packets: v.kept } : v;
     },
   };
 }

@@ -4,7 +4,8 @@
  *
  * Only signatures issued by the primary key are self-signatures; third-party certifications are
  * skipped on their issuer alone, without any cryptography. The primary's KeyObject is built once,
- * on the first self-signature that needs it. Nothing here throws on hostile input: a signature
+ * on the first self-signature that needs it, and every public-key operation goes through the key's
+ * VerifyMemo (memo.ts), which the Hockeypuck views share. Nothing here throws on hostile input: a signature
  * that cannot be parsed or checked simply does not count.
  *
  * The walk over the signatures is written once, as a generator that yields each public-key
@@ -15,8 +16,9 @@ import { PublicKey } from '../key';
 import { Packet, Tag } from '../packet';
 import { isIssuedBy, parseSignature, peekSignatureType, Signature, SigType } from '../signature';
 import { signedData } from './hashed-data';
-import { UnsupportedAlgorithmError, VerifyingKey, verifyingKey } from './pubkey';
-import { isVerifiable, prepareVerification, PublicKeyOperation, runOperation, runOperationAsync, VerifyResult } from './verify';
+import { VerifyMemo, verifyMemo } from './memo';
+import { UnsupportedAlgorithmError, VerifyingKey } from './pubkey';
+import { isVerifiable, prepareVerification, PublicKeyOperation, VerifyResult } from './verify';
 
 export interface ComponentValidity {
   valid: boolean;
@@ -58,10 +60,11 @@ export interface KeyValidity {
  */
 export function verifySelfSignatures(key: PublicKey): KeyValidity {
   const checker = new SelfSigChecker(key);
+  const memo = verifyMemo(key);
   return {
-    revoked: drive(checker.component(key.directSigs, undefined, NEVER, SigType.KeyRevocation)).revoked,
-    uids: key.uids.map((c) => drive(checker.component(c.sigs, c.packet, isUidCertification, SigType.CertRevocation))),
-    subkeys: key.subkeys.map((c) => drive(checker.component(c.sigs, c.packet, isSubkeyBinding, SigType.SubkeyRevocation))),
+    revoked: drive(memo, checker.component(key.directSigs, undefined, NEVER, SigType.KeyRevocation)).revoked,
+    uids: key.uids.map((c) => drive(memo, checker.component(c.sigs, c.packet, isUidCertification, SigType.CertRevocation))),
+    subkeys: key.subkeys.map((c) => drive(memo, checker.component(c.sigs, c.packet, isSubkeyBinding, SigType.SubkeyRevocation))),
     // read last: the calls above count it
     unsupported: checker.unsupported,
   };
@@ -74,10 +77,11 @@ export function verifySelfSignatures(key: PublicKey): KeyValidity {
  */
 export async function verifySelfSignaturesAsync(key: PublicKey): Promise<KeyValidity> {
   const checker = new SelfSigChecker(key);
+  const memo = verifyMemo(key);
   const [direct, uids, subkeys] = await Promise.all([
-    driveAsync(checker.component(key.directSigs, undefined, NEVER, SigType.KeyRevocation)),
-    Promise.all(key.uids.map((c) => driveAsync(checker.component(c.sigs, c.packet, isUidCertification, SigType.CertRevocation)))),
-    Promise.all(key.subkeys.map((c) => driveAsync(checker.component(c.sigs, c.packet, isSubkeyBinding, SigType.SubkeyRevocation)))),
+    driveAsync(memo, checker.component(key.directSigs, undefined, NEVER, SigType.KeyRevocation)),
+    Promise.all(key.uids.map((c) => driveAsync(memo, checker.component(c.sigs, c.packet, isUidCertification, SigType.CertRevocation)))),
+    Promise.all(key.subkeys.map((c) => driveAsync(memo, checker.component(c.sigs, c.packet, isSubkeyBinding, SigType.SubkeyRevocation)))),
   ]);
   return { revoked: direct.revoked, uids, subkeys, unsupported: checker.unsupported };
 }
@@ -85,15 +89,15 @@ export async function verifySelfSignaturesAsync(key: PublicKey): Promise<KeyVali
 /** A component's checks: yields each public-key operation, resumed with its outcome. */
 type Checks = Generator<PublicKeyOperation, ComponentValidity, boolean>;
 
-function drive(checks: Checks): ComponentValidity {
+function drive(memo: VerifyMemo, checks: Checks): ComponentValidity {
   let step = checks.next();
-  while (!step.done) step = checks.next(runOperation(step.value));
+  while (!step.done) step = checks.next(memo.run(step.value));
   return step.value;
 }
 
-async function driveAsync(checks: Checks): Promise<ComponentValidity> {
+async function driveAsync(memo: VerifyMemo, checks: Checks): Promise<ComponentValidity> {
   let step = checks.next();
-  while (!step.done) step = checks.next(await runOperationAsync(step.value));
+  while (!step.done) step = checks.next(await memo.runAsync(step.value));
   return step.value;
 }
 
@@ -180,7 +184,7 @@ class SelfSigChecker {
   private getSigner(): VerifyingKey | null {
     if (this.signer === undefined) {
       try {
-        this.signer = verifyingKey(this.key.primary.body);
+        this.signer = verifyMemo(this.key).signer(this.key.primary.body);
       } catch (e) {
         if (!(e instanceof PgpError)) throw e;
         this.signer = null;

@@ -1,8 +1,10 @@
 /**
  * Public-key packet bodies (RFC 9580 §5.5.2, RFC 4880 §5.5.2 for v3) as node:crypto KeyObjects,
- * for verifying signatures. RSA goes through JWK; DSA and ECDSA through a hand-built DER
- * SubjectPublicKeyInfo (RFC 5280 §4.1, RFC 3279 §2.3.2, RFC 5480 §2); Ed25519/Ed448 through the
- * RFC 8410 SPKI.
+ * for verifying signatures. JWK where node:crypto takes it (RSA, Ed25519/Ed448, ECDSA over NIST
+ * P-256/384/521 with an uncompressed point): importing a JWK costs a fraction of parsing DER
+ * (docs/architecture.md §9), and OpenSSL checks the material the same way either way. DSA and the
+ * other ECDSA curves and point forms go through a hand-built DER SubjectPublicKeyInfo (RFC 5280
+ * §4.1, RFC 3279 §2.3.2, RFC 5480 §2).
  */
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { PacketError, PgpError } from '../errors';
@@ -28,13 +30,15 @@ interface Curve {
   name: string;
   /** octets of the curve order */
   size: number;
+  /** the JWK `crv` (RFC 7518 §6.2.1.1), for curves node:crypto imports as JWK */
+  jwk?: string;
 }
 
 /** ECDSA curves (RFC 9580 §9.2), keyed by the hex of the OID body as OpenPGP stores it. */
 const ECDSA_CURVES: Partial<Record<string, Curve>> = {
-  '2a8648ce3d030107': { name: 'NIST P-256', size: 32 }, // 1.2.840.10045.3.1.7
-  '2b81040022': { name: 'NIST P-384', size: 48 }, // 1.3.132.0.34
-  '2b81040023': { name: 'NIST P-521', size: 66 }, // 1.3.132.0.35
+  '2a8648ce3d030107': { name: 'NIST P-256', size: 32, jwk: 'P-256' }, // 1.2.840.10045.3.1.7
+  '2b81040022': { name: 'NIST P-384', size: 48, jwk: 'P-384' }, // 1.3.132.0.34
+  '2b81040023': { name: 'NIST P-521', size: 66, jwk: 'P-521' }, // 1.3.132.0.35
   '2b2403030208010107': { name: 'brainpoolP256r1', size: 32 }, // 1.3.36.3.3.2.8.1.1.7
   '2b240303020801010b': { name: 'brainpoolP384r1', size: 48 }, // 1.3.36.3.3.2.8.1.1.11
   '2b240303020801010d': { name: 'brainpoolP512r1', size: 64 }, // 1.3.36.3.3.2.8.1.1.13
@@ -46,8 +50,6 @@ const LEGACY_ED25519_OID = '2b06010401da470f01';
 
 const OID_EC_PUBLIC_KEY = Buffer.from('2a8648ce3d0201', 'hex'); // 1.2.840.10045.2.1
 const OID_DSA = Buffer.from('2a8648ce380401', 'hex'); // 1.2.840.10040.4.1
-const OID_ED25519 = Buffer.from('2b6570', 'hex'); // 1.3.101.112
-const OID_ED448 = Buffer.from('2b6571', 'hex'); // 1.3.101.113
 
 /** Algorithms that only encrypt (RFC 9580 §9.1): no signature can be made with them. */
 const ENCRYPT_ONLY = new Set<number>([PubkeyAlgo.RsaEncryptOnly, PubkeyAlgo.Elgamal, PubkeyAlgo.Ecdh, PubkeyAlgo.X25519, PubkeyAlgo.X448]);
@@ -71,9 +73,9 @@ export function verifyingKey(body: Buffer): VerifyingKey | null {
     case PubkeyAlgo.EdDsaLegacy:
       return legacyEdDsaKey(material);
     case PubkeyAlgo.Ed25519:
-      return nativeEdKey(algo, material, 32, OID_ED25519);
+      return nativeEdKey(algo, material, 32, 'Ed25519');
     case PubkeyAlgo.Ed448:
-      return nativeEdKey(algo, material, 57, OID_ED448);
+      return nativeEdKey(algo, material, 57, 'Ed448');
     default:
       throw new UnsupportedAlgorithmError('unsupported-algorithm', `public-key algorithm ${algo} cannot be verified`);
   }
@@ -153,6 +155,13 @@ function ecdsaKey(m: Buffer): VerifyingKey {
   const curve = ECDSA_CURVES[oid.toString('hex')];
   if (!curve) throw new UnsupportedAlgorithmError('unsupported-curve', `ECDSA curve OID ${oid.toString('hex')} is not supported`);
   const point = readMpi(m, next).value;
+  const crv = curve.jwk;
+  // SEC1 uncompressed form 0x04 ‖ x ‖ y (each the field size, here the order size): x and y as JWK
+  if (crv && point.length === 1 + 2 * curve.size && point[0] === 0x04) {
+    const x = point.subarray(1, 1 + curve.size).toString('base64url');
+    const y = point.subarray(1 + curve.size).toString('base64url');
+    return load(PubkeyAlgo.Ecdsa, () => createPublicKey({ key: { kty: 'EC', crv, x, y }, format: 'jwk' }), curve.size);
+  }
   const spki = der(0x30, der(0x30, der(0x06, OID_EC_PUBLIC_KEY), der(0x06, oid)), derBitString(point));
   return load(PubkeyAlgo.Ecdsa, () => createPublicKey({ key: spki, format: 'der', type: 'spki' }), curve.size);
 }
@@ -165,14 +174,14 @@ function legacyEdDsaKey(m: Buffer): VerifyingKey {
   }
   const point = readMpi(m, next).value;
   if (point.length !== 33 || point[0] !== 0x40) throw new PacketError('bad-key-material', 'EdDSALegacy point is not 0x40 ‖ 32 octets');
-  return nativeEdKey(PubkeyAlgo.EdDsaLegacy, point.subarray(1), 32, OID_ED25519);
+  return nativeEdKey(PubkeyAlgo.EdDsaLegacy, point.subarray(1), 32, 'Ed25519');
 }
 
-/** RFC 9580 §5.5.5.9/§5.5.5.10: the native key; RFC 8410 §4 SPKI. */
-function nativeEdKey(algo: number, m: Buffer, len: number, oid: Buffer): VerifyingKey {
+/** RFC 9580 §5.5.5.9/§5.5.5.10: the native key, as an OKP JWK (RFC 8037 §2). */
+function nativeEdKey(algo: number, m: Buffer, len: number, crv: 'Ed25519' | 'Ed448'): VerifyingKey {
   if (m.length !== len) throw new PacketError('bad-key-material', `algorithm ${algo} key is ${m.length} octets, expected ${len}`);
-  const spki = der(0x30, der(0x30, der(0x06, oid)), derBitString(m));
-  return load(algo, () => createPublicKey({ key: spki, format: 'der', type: 'spki' }), len);
+  const x = m.toString('base64url');
+  return load(algo, () => createPublicKey({ key: { kty: 'OKP', crv, x }, format: 'jwk' }), len);
 }
 
 function stripZeros(b: Buffer): Buffer {

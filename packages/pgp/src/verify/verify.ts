@@ -24,6 +24,8 @@ export interface PublicKeyOperation {
   /** OpenSSL digest name, or null for EdDSA (which signs `data` itself) */
   algorithm: string | null;
   data: Buffer;
+  /** the signature's digest of the signed data: with `algorithm`, it alone decides the verdict */
+  digest: Buffer;
   key: KeyObject | { key: KeyObject; padding: number } | { key: KeyObject; dsaEncoding: 'ieee-p1363' };
   signature: Buffer;
 }
@@ -68,19 +70,19 @@ export function prepareVerification(signer: VerifyingKey, sig: Signature, signed
   switch (family(sig.pubkeyAlgo)) {
     case PubkeyAlgo.RsaEncryptSign: {
       const s = m.kind === 'mpi' ? leftPad(m.mpis[0], signer.size) : undefined;
-      return s ? { algorithm: h.name, data, key: { key: signer.key, padding: constants.RSA_PKCS1_PADDING }, signature: s } : 'invalid';
+      return s ? { algorithm: h.name, data, digest, key: { key: signer.key, padding: constants.RSA_PKCS1_PADDING }, signature: s } : 'invalid';
     }
     case PubkeyAlgo.Dsa:
     case PubkeyAlgo.Ecdsa: {
       const rs = mpiPair(m, signer.size);
-      return rs ? { algorithm: h.name, data, key: { key: signer.key, dsaEncoding: 'ieee-p1363' }, signature: rs } : 'invalid';
+      return rs ? { algorithm: h.name, data, digest, key: { key: signer.key, dsaEncoding: 'ieee-p1363' }, signature: rs } : 'invalid';
     }
     case PubkeyAlgo.EdDsaLegacy: {
       const rs = mpiPair(m, 32);
-      return rs ? { algorithm: null, data: digest, key: signer.key, signature: rs } : 'invalid';
+      return rs ? { algorithm: null, data: digest, digest, key: signer.key, signature: rs } : 'invalid';
     }
     default: // Ed25519, Ed448: native signature octets
-      return m.kind === 'native' ? { algorithm: null, data: digest, key: signer.key, signature: m.bytes } : 'invalid';
+      return m.kind === 'native' ? { algorithm: null, data: digest, digest, key: signer.key, signature: m.bytes } : 'invalid';
   }
 }
 
