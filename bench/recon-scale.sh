@@ -24,7 +24,7 @@
 #    Printed: every session line up to the union (begin, end, found, recovered, reconciliation
 #    and fetch time), the sessions and keys fetched per node, and RssAnon of each server (peak,
 #    sampled every 0.1 s, and at the end).
-# Target (issue "Network scale", DESIGN.md §8): N = 1,000,000, D = 1,000: union within 30 s.
+# Target (issue "Network scale"): N = 1,000,000, D = 1,000: union within 30 s.
 # Only 127.0.0.1 is used; every loop is bounded. Scratch space: one /tmp/dks-rs-* dir, removed at
 # exit with every process started here (KEEP=1 keeps the dir).
 set -euo pipefail
