@@ -23,7 +23,8 @@
 #    each with HTTP keep-alive and with a `Connection: close` header (SKS answers HTTP/1.0 and
 #    closes every connection either way).  Medians of req/s and p99; non-2xx answers and socket
 #    errors are counted and must be 0.
-# 5. RssAnon of each server after the wrk runs (SKS: db + recon), disk (du) of each data dir
+# 5. RssAnon of each server after the wrk runs (SKS: db + recon; dkeyserv: the serve process and
+#    its HTTP worker processes), disk (du) of each data dir
 #    (SKS: DB, PTree and the dump files that fastbuild's DB points into).
 # Prints every run and one table with the ratios dkeyserv/SKS.  Only 127.0.0.1 is used; every
 # loop is bounded.  Scratch space: one /tmp/dks-scale-* dir, removed at exit (KEEP=1 keeps it).
@@ -64,6 +65,12 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 status() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$1" || echo 000; }
 rss_anon() { awk '/^RssAnon:/ { print $2; found = 1 } END { if (!found) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# RssAnon of a process and all its descendants (serve's HTTP worker processes)
+rss_anon_tree() {
+  local sum; sum=$(rss_anon "$1")
+  for c in $(pgrep -P "$1" 2>/dev/null); do sum=$(( sum + $(rss_anon_tree "$c") )); done
+  echo "$sum"
+}
 
 # --- 1. keys -------------------------------------------------------------------------------
 if [[ -f $KEYS/COMPLETE ]] && read -r n _ <"$KEYS/COMPLETE" && [[ $n == "$N" ]]; then
@@ -212,7 +219,7 @@ done
 # --- 5. memory while serving ---------------------------------------------------------------
 SKS_DB=$(cat "$TMP/sks/db.pid"); SKS_RECON=$(cat "$TMP/sks/recon.pid")
 SKS_SERVE=$(( $(rss_anon "$SKS_DB") + $(rss_anon "$SKS_RECON") ))
-DK_SERVE=$(rss_anon "$DKPID")
+DK_SERVE=$(rss_anon_tree "$DKPID")
 
 # --- table ---------------------------------------------------------------------------------
 med() { tr ' ' '\n' <<<"$1" | grep . | median; }
