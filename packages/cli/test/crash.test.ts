@@ -157,13 +157,15 @@ describe('kill -9 during a bulk import (all four Debian keyrings, 1,178 keys)', 
   const moments: { name: string; ms: number; when?: RegExp; stale?: boolean }[] = [
     { name: 'after 200 ms', ms: 200 },
     { name: 'just after the first transaction (mark and first keys)', ms: 0, when: /marked stale/, stale: true },
-    { name: 'mid-import', ms: 1000, when: /marked stale/, stale: true },
+    // small write transactions (--buffer-mib 8: 2 MiB of keys each) keep the import going for
+    // well over a second after its first one, so this kill lands between two of them
+    { name: 'mid-import', ms: 300, when: /marked stale/, stale: true },
     { name: 'as the final rebuild starts', ms: 0, when: /prefix trees: rebuilding/ },
   ];
   for (const m of moments) {
     test(`killed ${m.name}: fsck passes, a re-run completes, the trees equal a clean build and a pbuild`, async () => {
       const data = join(dir, `k${m.name.replace(/\W+/g, '-')}`);
-      const args = ['import', '--trees', 'bulk', '--data', data, input];
+      const args = ['import', '--trees', 'bulk', '--buffer-mib', '8', '--data', data, input];
       const killed = await killAt(args, m.ms, m.when);
       if (m.stale) expect(killed.finished).toBe(false);
       const f = runSync(['fsck', '--data', data]);
