@@ -1,4 +1,4 @@
-# bench/scale-lib.sh -- shell functions shared by bench/recon-scale.sh and bench/quorum-scale.sh;
+# bench/scale-lib.sh -- shell functions shared by bench/scale.sh, recon-scale.sh and quorum-scale.sh;
 # sourced by them, never run. The caller sets ROOT (the repository) before sourcing.
 #
 #   scratch PREFIX          TMP = a fresh /tmp/PREFIX-XXXXXX; at exit every process `track`ed is

@@ -37,8 +37,6 @@ PATHS=${PATHS:-20000}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 CLI=$ROOT/packages/cli/dist/main.js
 SKS_PEER=$ROOT/scripts/sks-peer.sh
-CACHE=${DKS_BENCH_CACHE:-/tmp/dkeyserv-bench}
-KEYS=$CACHE/keys-$N
 
 [[ $N =~ ^[0-9]+$ ]] && (( N >= 100 )) || { echo "N must be a whole number >= 100" >&2; exit 2; }
 [[ $RUNS =~ ^[0-9]+$ ]] && (( RUNS >= 1 )) || { echo "RUNS must be >= 1" >&2; exit 2; }
@@ -57,11 +55,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log() { echo "$*" >&2; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+# shared with recon-scale.sh and quorum-scale.sh: log, now, elapsed, mb, bench_keys
+# shellcheck source=bench/scale-lib.sh
+source "$ROOT/bench/scale-lib.sh"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 status() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$1" || echo 000; }
 rss_anon() { awk '/^RssAnon:/ { print $2; found = 1 } END { if (!found) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -73,14 +70,7 @@ rss_anon_tree() {
 }
 
 # --- 1. keys -------------------------------------------------------------------------------
-if [[ -f $KEYS/COMPLETE ]] && read -r n _ <"$KEYS/COMPLETE" && [[ $n == "$N" ]]; then
-  log "reusing $KEYS"
-else
-  log "generating $N keys into $KEYS ..."
-  t0=$(now)
-  node "$ROOT/bench/gen-keys.mjs" "$N" "$KEYS" >&2
-  log "generated in $(elapsed "$t0" "$(now)") s"
-fi
+bench_keys "$N"
 KEY_FILES=("$KEYS"/sks-dump-*.pgp)
 
 # --- 2. imports ----------------------------------------------------------------------------
