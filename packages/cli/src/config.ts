@@ -5,8 +5,10 @@
  *   data = "./data"            hostname = "keys.example.org"   nodename = "dkeyserv"   contact = ""
  *   [hkp]        listen = "127.0.0.1:11371"  maxBodyBytes = 5242880  maxResults = 500
  *                workers = 0 (HTTP processes; 0: one per core)  cacheBytes = 67108864 (all workers together)
+ *                verifyThreads = 0 (threads checking uploads' and recovered keys' signatures; 0: 1, or 2 from 4 cores)
  *   [hkp.rateLimit]  requests = 600  uploads = 30  windowSeconds = 60
  *   [limits]     maxPackets = 20000  maxKeyBytes = 8388608
+ *                keyBudgetMs = 500  (signature checks of one uploaded or recovered key; 0: none, docs/operations.md §13)
  *   [import]     bufferMiB = 64     (raw key bytes read and not yet written, docs/operations.md §4)
  *   [recon]      listen = "127.0.0.1:11370" (or "none")  gossipInterval = 60  peers = ["HOST:PORT", "HOST:PORT/POLICY"]
  *                policies = ["sks", "hockeypuck"]   (recon policies kept by a new store, docs/recon-policies.md)
@@ -43,9 +45,12 @@ export interface Config {
     workers: number;
     /** response cache bytes of all HKP processes together */
     cacheBytes: number;
+    /** worker threads checking uploads' and recovered keys' signatures (docs/operations.md §13); 0: by cores */
+    verifyThreads: number;
     rateLimit: { requests: number; uploads: number; windowSeconds: number };
   };
-  limits: { maxPackets: number; maxKeyBytes: number };
+  /** keyBudgetMs: wall-clock ms for one uploaded or recovered key's signature checks, 0: no budget (docs/operations.md §13) */
+  limits: { maxPackets: number; maxKeyBytes: number; keyBudgetMs: number };
   /** `dkeyserv import`: MiB of raw key bytes read and not yet committed (import-pipeline.ts) */
   import: { bufferMiB: number };
   recon: {
@@ -77,9 +82,10 @@ export const DEFAULT_CONFIG: Config = {
     maxResults: 500,
     workers: 0,
     cacheBytes: 64 * 1024 * 1024,
+    verifyThreads: 0,
     rateLimit: { requests: 600, uploads: 30, windowSeconds: 60 },
   },
-  limits: { maxPackets: 20_000, maxKeyBytes: 8 * 1024 * 1024 },
+  limits: { maxPackets: 20_000, maxKeyBytes: 8 * 1024 * 1024, keyBudgetMs: 500 },
   import: { bufferMiB: 64 },
   recon: { listen: { host: '127.0.0.1', port: 11370 }, gossipInterval: 60, peers: [], configTimeout: 30, messageTimeout: 60, sessionTimeout: 900 },
 };
@@ -110,8 +116,8 @@ const SHAPE: Shape = {
   hostname: 'string',
   nodename: 'string',
   contact: 'string',
-  hkp: { listen: 'hostport', maxBodyBytes: 'int', maxResults: 'int', workers: 'int', cacheBytes: 'int', rateLimit: { requests: 'int', uploads: 'int', windowSeconds: 'int' } },
-  limits: { maxPackets: 'int', maxKeyBytes: 'int' },
+  hkp: { listen: 'hostport', maxBodyBytes: 'int', maxResults: 'int', workers: 'int', cacheBytes: 'int', verifyThreads: 'int', rateLimit: { requests: 'int', uploads: 'int', windowSeconds: 'int' } },
+  limits: { maxPackets: 'int', maxKeyBytes: 'int', keyBudgetMs: 'int' },
   import: { bufferMiB: 'int' },
   recon: {
     listen: 'hostport-or-none',

@@ -5,8 +5,12 @@
  * With more than one HKP worker (`[hkp] workers`, docs/operations.md §12) this process is the
  * primary: the one writer, recon and quorum, and HKP is served by the workers it forks
  * (`HkpCluster`), each of which runs this command again and lands in `runHkpWorker`.
+ * Uploads and recovered recon keys have their signatures checked on this process's PreparePool
+ * (`[hkp] verifyThreads` worker threads, each key within `[limits] keyBudgetMs`), so the event loop
+ * that serves and writes is never held by an expensive key (docs/operations.md §13).
  */
 import { availableParallelism } from 'node:os';
+import { PreparePool, prepareMerged } from '@dkeyserv/db';
 import { ClusterStartError, createHkpApp, HkpCluster, HkpMetrics, listen, ListenError, RunningServer, WORKER_ENV } from '@dkeyserv/hkp';
 import { isKeyringError, Packet, splitKeyring } from '@dkeyserv/pgp';
 import { DEFAULT_REQUESTER_OPTIONS, DEFAULT_RESPONDER_OPTIONS, Partner, readMembership, ReconPeer, SKS_PTREE_PARAMS } from '@dkeyserv/recon';
@@ -53,10 +57,12 @@ export async function runServer(config: Config, version: string, parts: ServerPa
   let httpPort: number | undefined;
   let peer: ReconPeer | undefined;
   const metrics = new HkpMetrics();
+  const budget = config.limits.keyBudgetMs;
+  const pool = new PreparePool(verifyThreads(config), { ...store.prepareOptions, budgetMs: budget > 0 ? budget : undefined });
   try {
     // HKP first: recon advertises the HTTP port actually bound (docs/recon.md §4, "http port")
     if (workers > 1) {
-      hkpCluster = await HkpCluster.start({ workers, store, logger: logger('hkp'), metrics, peers: () => peer?.peers() ?? [] });
+      hkpCluster = await HkpCluster.start({ workers, store, logger: logger('hkp'), metrics, peers: () => peer?.peers() ?? [], preparer: pool });
       httpPort = hkpCluster.port;
     } else if (parts.hkp) {
       const app = createHkpApp({
@@ -65,6 +71,7 @@ export async function runServer(config: Config, version: string, parts: ServerPa
         metrics,
         peers: () => peer?.peers() ?? [],
         quorum: quorum && quorumServing(quorum, store),
+        preparer: pool,
         options: hkpOptions(config, version, parts.recon, config.hkp.cacheBytes),
       });
       http = await listen(app, { host, port });
@@ -93,10 +100,10 @@ export async function runServer(config: Config, version: string, parts: ServerPa
           metrics.reconNotConverging.inc(e.notConverging);
           hkpCluster?.pushPeers();
         },
-        ingest: (keys) => {
+        ingest: async (keys) => {
           const packets: Packet[][] = [];
           for (const k of keys) for (const e of splitKeyring(k)) if (!isKeyringError(e)) packets.push(e.packets);
-          const results = store.ingestMany(packets);
+          const results = store.commit(await prepareMerged(store, pool, packets));
           const rejected = results.filter((x) => x.status === 'rejected');
           if (rejected.length) log.warn(`recovered keys rejected: ${rejected.map((x) => x.reason).join(', ')}`);
         },
@@ -112,6 +119,7 @@ export async function runServer(config: Config, version: string, parts: ServerPa
     await peer?.stop();
     await hkpCluster?.stop();
     await http?.close();
+    await pool.close();
     await store.close();
     if (e instanceof ListenError || e instanceof ClusterStartError || (e instanceof Error && /already in use|cannot listen/.test(e.message))) throw new CliError(e.message);
     throw e;
@@ -120,7 +128,13 @@ export async function runServer(config: Config, version: string, parts: ServerPa
   // the workers got the same SIGINT from a terminal: mark them stopping before their exits arrive
   await Promise.all([peer?.stop(), hkpCluster?.stop()]);
   await http?.close();
+  await pool.close();
   await store.close();
+}
+
+/** `[hkp] verifyThreads` (0: one thread, two from 4 cores: the HKP workers keep the rest, docs/operations.md §13). */
+function verifyThreads(config: Config): number {
+  return config.hkp.verifyThreads || (availableParallelism() >= 4 ? 2 : 1);
 }
 
 /** `[hkp] workers` (0: one per core); quorum mode serves from this one process (docs/operations.md §12). */

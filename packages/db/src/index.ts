@@ -8,6 +8,7 @@
  * - `KeyStoreHooks`, `KeyChange`: work other packages do inside the write transaction
  *   (docs/architecture.md §4);
  * - `prepareKey`, `PreparePool`: the database-free half of ingest, on worker threads for imports;
+ *   `prepareMerged` with a `KeyPreparer` does it for uploads and recon (docs/operations.md §13);
  * - `fsck` over the read-only `KeyStoreContents` (docs/operations.md §9);
  * - `Logger`, `silentLogger`, and the errors (`DbError`, `StoreOpenError`).
  * - `PartnerStatus`: a recon partner's status, which recon reports and hkp shows.
@@ -34,4 +35,5 @@ export { KeyStore } from './store';
 export type { IngestResult, IngestStatus, KeyChange, KeyStoreContents, KeyStoreHooks, KeyStoreOptions, ViewChange } from './store';
 export { isRejection, prepareKey, type PreparedKey, type PrepareOptions, type Rejection } from './prepare';
 export { PreparePool } from './prepare-pool';
+export { inlinePreparer, prepareMerged, type KeyPreparer } from './prepare-merged';
 export { fsck, type FsckProblem, type FsckReport } from './fsck';

@@ -4,11 +4,14 @@
  * (prepare-pool.ts) and inline for single keys; `KeyStore.commit` does the rest.
  */
 import {
+  checkKeyShape,
   DEFAULT_KEY_LIMITS,
+  DEFAULT_KEY_SHAPE_LIMITS,
   DEFAULT_PACKET_LIMITS,
   flattenKey,
   joinPackets,
   KeyLimits,
+  KeyShapeLimits,
   KeyValidity,
   hasServedUserId,
   isExcluded,
@@ -22,6 +25,8 @@ import {
   sksPacketsHash,
   splitPackets,
   storedVersions,
+  setVerifyBudget,
+  verifyBudgetError,
   verifySelfSignatures,
 } from '@dkeyserv/pgp';
 import { StoredView } from './record';
@@ -57,6 +62,14 @@ export interface PrepareOptions {
   policies: readonly ReconPolicyName[];
   limits: KeyLimits;
   packetLimits: PacketLimits;
+  /** cheap limits checked before any signature is (docs/operations.md §13); default DEFAULT_KEY_SHAPE_LIMITS */
+  shape?: KeyShapeLimits;
+  /**
+   * wall-clock milliseconds one key's signature checks may take before the key is refused
+   * (`too-expensive`, docs/operations.md §13); unset: no budget (imports, where a slow machine
+   * must not make the result depend on timing)
+   */
+  budgetMs?: number;
 }
 
 export const DEFAULT_PREPARE_OPTIONS: PrepareOptions = { policies: ['sks'], limits: DEFAULT_KEY_LIMITS, packetLimits: DEFAULT_PACKET_LIMITS };
@@ -139,13 +152,29 @@ function versionsOf(policies: readonly ReconPolicyName[]): number[] {
   return v;
 }
 
-/** Prepare one key from its packets; a key that cannot be stored becomes a Rejection. */
+/**
+ * Prepare one key from its packets; a key that cannot be stored becomes a Rejection. The cheap
+ * limits come before any signature is checked, the time budget (if any) covers every check,
+ * the policy views' included (docs/operations.md §13).
+ */
 export function prepareKey(packets: readonly Packet[], opts: PrepareOptions = DEFAULT_PREPARE_OPTIONS): PreparedKey | Rejection {
   try {
-    return describeKey(normalizeKey(packets, versionsOf(opts.policies), opts.limits), opts.policies);
+    const key = normalizeForStore(packets, opts);
+    checkKeyShape(key, opts.shape ?? DEFAULT_KEY_SHAPE_LIMITS);
+    if (opts.budgetMs !== undefined) setVerifyBudget(key, opts.budgetMs);
+    const prepared = describeKey(key, opts.policies);
+    // a policy view may have swallowed the budget's error: its verdicts are then incomplete
+    const overBudget = verifyBudgetError(key);
+    if (overBudget) throw overBudget;
+    return prepared;
   } catch (e) {
     return rejection(e);
   }
+}
+
+/** One key's packets in the stored form under `opts` (normalizeKey): parse, filter, dedup, the size limits. */
+export function normalizeForStore(packets: readonly Packet[], opts: PrepareOptions = DEFAULT_PREPARE_OPTIONS): PublicKey {
+  return normalizeKey(packets, versionsOf(opts.policies), opts.limits);
 }
 
 /** Prepare one key from its raw bytes (one key's packets, concatenated). */

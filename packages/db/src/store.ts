@@ -13,6 +13,7 @@ import { Database, open, RootDatabase } from 'lmdb';
 import {
   DEFAULT_KEY_LIMITS,
   DEFAULT_PACKET_LIMITS,
+  flattenKey,
   KeyLimits,
   mergeKeys,
   Packet,
@@ -327,7 +328,8 @@ export class KeyStore implements KeyStoreContents {
       if (n > this.limits.maxPackets) {
         return { status: 'rejected', fpr: fprHex, reason: 'too-many-packets', message: `the merged key would have ${n} packets, over the limit of ${this.limits.maxPackets}` };
       }
-      next = describeKey(merged, this.policies);
+      // prepared off the event loop as this very merge (prepare-merged.ts): nothing to verify again
+      next = joinPackets(flattenKey(merged)).equals(incoming.packets) ? incoming : describeKey(merged, this.policies);
       if (next.packets.length > this.limits.maxKeyBytes) {
         return { status: 'rejected', fpr: fprHex, reason: 'key-too-large', message: `the merged key would have ${next.packets.length} bytes, over the limit of ${this.limits.maxKeyBytes}` };
       }

@@ -3,11 +3,16 @@
  * raw body of armored or binary keys (application/pgp-keys, the HKPv2 style). Several keys per
  * body; bare revocation certificates are merged into the stored key they revoke once they
  * verify against it. Every key goes through the store's one write path.
+ *
+ * Every signature is checked by a KeyPreparer (the serving process's pool of worker threads,
+ * docs/operations.md §13), so an expensive key never holds the event loop; only splitting, merging
+ * and the write stay on it.
  */
-import { IngestResult, isRejection, KeyStore, PreparedKey, prepareKey, Rejection } from '@dkeyserv/db';
+import { IngestResult, inlinePreparer, isRejection, KeyPreparer, KeyStore, PreparedKey, prepareMerged, Rejection } from '@dkeyserv/db';
 import {
   dearmor,
   isKeyringError,
+  joinPackets,
   KeyringEntry,
   keyIdentity,
   looksArmored,
@@ -17,7 +22,6 @@ import {
   SigType,
   splitKeyring,
   Tag,
-  verifySelfSignatures,
 } from '@dkeyserv/pgp';
 import { HttpError } from './errors';
 import { parseUrlEncoded } from './urlencoded';
@@ -68,20 +72,24 @@ export function keyEntries(material: Buffer): KeyringEntry[] {
 }
 
 /** An /pks/add body stored: its key material by content type, split, each key stored. */
-export function uploadKeys(store: KeyStore, contentType: string | undefined, body: Buffer): AddOutcome {
-  return addKeys(store, keyEntries(keyMaterial(contentType, body)));
+export function uploadKeys(store: KeyStore, contentType: string | undefined, body: Buffer, preparer?: KeyPreparer): Promise<AddOutcome> {
+  return addKeys(store, keyEntries(keyMaterial(contentType, body)), preparer);
 }
 
-/** Store what a body carries; bare revocation certificates are matched to their keys. */
-export function addKeys(store: KeyStore, entries: KeyringEntry[]): AddOutcome {
+/**
+ * Store what a body carries; bare revocation certificates are matched to their keys. Signatures
+ * are checked by `preparer` (default: inline, on this thread).
+ */
+export async function addKeys(store: KeyStore, entries: KeyringEntry[], preparer: KeyPreparer = inlinePreparer(store.prepareOptions)): Promise<AddOutcome> {
   const keys: Packet[][] = [];
-  const results: IngestResult[] = [];
+  const sigs: Packet[] = [];
   for (const e of entries) {
-    if (e.packets[0].tag === Tag.Signature) {
-      for (const sig of e.packets) results.push(addRevocation(store, sig));
-    } else keys.push(e.packets);
+    if (e.packets[0].tag === Tag.Signature) sigs.push(...e.packets);
+    else keys.push(e.packets);
   }
-  results.push(...store.commit(keys.map((packets) => uploadable(store, prepareKey(packets, store.prepareOptions)))));
+  const results = await addRevocations(store, sigs, preparer);
+  const prepared = await prepareMerged(store, preparer, keys);
+  results.push(...store.commit(prepared.map((p) => uploadable(store, p))));
   return { results };
 }
 
@@ -96,32 +104,68 @@ function uploadable(store: KeyStore, p: PreparedKey | Rejection): PreparedKey | 
   return { status: 'rejected', fpr: p.fpr.toString('hex'), reason: 'no-valid-uid', message: 'no User ID carries a valid self-signature, so nothing of this key would be served' };
 }
 
-/** A bare key revocation (0x20): merged into the stored key it verifies against. */
-function addRevocation(store: KeyStore, sig: Packet): IngestResult {
-  const reject = (reason: string, message: string): IngestResult => ({ status: 'rejected', reason, message });
-  if (sig.tag !== Tag.Signature) return reject('bad-structure', `packet type ${sig.tag} after a bare signature`);
+/** stored keys one bare revocation is tried against (v3 key IDs can be made to collide at will) */
+const MAX_REVOCATION_CANDIDATES = 4;
+
+/** A bare revocation and the stored keys it may revoke (their primary with it, as a key to check). */
+interface RevocationCheck {
+  result?: IngestResult;
+  candidates: Packet[][];
+}
+
+/**
+ * Bare key revocations (0x20), each merged into the stored key it verifies against: the checks
+ * (primary + signature, as a key) and then the merges are prepared by `preparer`.
+ */
+async function addRevocations(store: KeyStore, sigs: Packet[], preparer: KeyPreparer): Promise<IngestResult[]> {
+  const checks = sigs.map((sig) => revocationCandidates(store, sig));
+  const tried = checks.flatMap((c) => c.candidates);
+  const verdicts = await preparer.prepare(tried.map((packets) => joinPackets(packets)));
+  const revoking: Packet[][] = [];
+  let at = 0;
+  const found = checks.map((c) => {
+    const i = c.candidates.findIndex((_, j) => {
+      const v = verdicts[at + j];
+      return !isRejection(v) && v.validity.revoked;
+    });
+    at += c.candidates.length;
+    if (i >= 0) revoking.push(c.candidates[i]);
+    return i >= 0;
+  });
+  const stored = store.commit(await prepareMerged(store, preparer, revoking));
+  let next = 0;
+  return checks.map((c, i) => c.result ?? (found[i] ? stored[next++] : reject('unknown-key', 'revocation certificate for a key this server does not have, or it does not verify')));
+}
+
+function reject(reason: string, message: string): IngestResult {
+  return { status: 'rejected', reason, message };
+}
+
+/** The stored keys a bare signature may revoke, or why it is refused outright. */
+function revocationCandidates(store: KeyStore, sig: Packet): RevocationCheck {
+  if (sig.tag !== Tag.Signature) return { result: reject('bad-structure', `packet type ${sig.tag} after a bare signature`), candidates: [] };
   let parsed;
   try {
     parsed = parseSignature(sig.body);
   } catch (e) {
-    if (e instanceof PgpError) return reject(e.reason, e.message);
+    if (e instanceof PgpError) return { result: reject(e.reason, e.message), candidates: [] };
     throw e;
   }
-  if (parsed.sigType !== SigType.KeyRevocation) return reject('standalone-signature', 'a signature without its key that is not a key revocation');
-  const candidates = parsed.issuerFingerprint
+  if (parsed.sigType !== SigType.KeyRevocation) return { result: reject('standalone-signature', 'a signature without its key that is not a key revocation'), candidates: [] };
+  const fprs = parsed.issuerFingerprint
     ? store.lookup('fpr', parsed.issuerFingerprint)
     : parsed.issuerKeyId
       ? store.lookup('kid64', parsed.issuerKeyId)
       : [];
-  for (const fpr of candidates) {
+  const candidates: Packet[][] = [];
+  for (const fpr of fprs) {
+    if (candidates.length >= MAX_REVOCATION_CANDIDATES) break;
     const record = store.get(fpr);
     if (!record) continue;
     const key = store.parseRecord(record);
-    if (!keyIdentity(key.primary.body).fingerprint.equals(fpr)) continue;
-    const check = verifySelfSignatures({ ...key, directSigs: [sig], uids: [], subkeys: [] });
-    if (check.revoked) return store.ingest([key.primary, sig]);
+    if (keyIdentity(key.primary.body).fingerprint.equals(fpr)) candidates.push([key.primary, sig]);
   }
-  return reject('unknown-key', 'revocation certificate for a key this server does not have, or it does not verify');
+  return { candidates };
 }
 
 export function summarize(outcome: AddOutcome): { counts: Record<IngestResult['status'], number>; lines: string[] } {

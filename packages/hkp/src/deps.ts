@@ -1,9 +1,9 @@
 /**
  * What `createHkpApp` takes: its options (`DEFAULT_HKP_OPTIONS` plus the server's identity) and
  * the services it runs on — the key store, a logger, optionally shared metrics, the recon
- * partners' status and the quorum hooks.
+ * partners' status, the quorum hooks and the preparer that checks uploads' signatures.
  */
-import { KeyRecord, KeyStore, Logger } from '@dkeyserv/db';
+import { KeyPreparer, KeyRecord, KeyStore, Logger } from '@dkeyserv/db';
 import { AddOutcome } from './add-keys';
 import { HkpMetrics } from './metrics-registry';
 import { DEFAULT_RATE_LIMITS, RateLimitOptions } from './ratelimit';
@@ -42,6 +42,11 @@ export interface HkpDeps {
   quorum?: QuorumServing;
   /** set in an HKP worker process: what it asks of its primary (docs/operations.md §12) */
   cluster?: WorkerLink;
+  /**
+   * where uploads' signatures are checked: the serving process's PreparePool, off the event loop
+   * (docs/operations.md §13); default inline, on this thread
+   */
+  preparer?: KeyPreparer;
 }
 
 /** What an HKP worker process gets from the primary that forked it (cluster/worker.ts). */

@@ -10,7 +10,8 @@
  *   `sksPacketsHash` (docs/sks-key-hash.md §1, §4–§6);
  * - the recon policies' views: `RECON_POLICIES`, `reconPolicy`, `policyForFilters`
  *   (docs/recon-policies.md);
- * - self-signatures: `verifySelfSignatures`, `ownerSigned`, `hasServedUserId`,
+ * - cheap limits before verification: `checkKeyShape` (docs/operations.md §13);
+ * - self-signatures: `verifySelfSignatures` (with a time budget: `setVerifyBudget`), `ownerSigned`, `hasServedUserId`,
  *   `withSelfRevocations` (docs/sks-key-hash.md §7, docs/quorum.md §9);
  * - errors: every rejection is a `PgpError` with a short `reason`.
  *
@@ -34,6 +35,7 @@ export { isKeyringError, splitKeyring, type KeyringEntry, type KeyringError } fr
 
 // keys
 export { flattenKey, packetCount, parseKey, type KeyComponent, type PublicKey } from './key';
+export { checkKeyShape, DEFAULT_KEY_SHAPE_LIMITS, MAX_RSA_EXPONENT, type KeyShapeLimits } from './key-shape';
 export { keyIdentity, type KeyIdentity } from './fingerprint';
 export { publicKeyInfo, type PublicKeyInfo } from './keyinfo';
 export { uidEmail, uidText, uidWords } from './uid';
@@ -47,5 +49,5 @@ export { DEFAULT_POLICIES, isExcluded, isReconPolicyName, policyForFilters, RECO
 export type { PolicyPackets, PolicyView, ReconPolicy, ReconPolicyName } from './policies';
 
 // self-signatures
-export { hasServedUserId, MAX_FAILED_CHECKS, ownerSigned, verifySelfSignatures, type ComponentValidity, type KeyValidity } from './verify';
+export { hasServedUserId, MAX_FAILED_CHECKS, ownerSigned, setVerifyBudget, verifyBudgetError, verifySelfSignatures, type ComponentValidity, type KeyValidity } from './verify';
 export { withSelfRevocations, type RevokedVersion } from './revocations';

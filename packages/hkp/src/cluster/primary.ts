@@ -9,9 +9,9 @@
  * backoff), and stops them all on `stop()`.
  */
 import cluster, { Worker } from 'node:cluster';
-import { KeyStore, Logger } from '@dkeyserv/db';
+import { KeyPreparer, KeyStore, Logger } from '@dkeyserv/db';
 import { AggregatorRegistry } from 'prom-client';
-import { uploadKeys } from '../add-keys';
+import { AddOutcome, uploadKeys } from '../add-keys';
 import { HttpError } from '../errors';
 import { HkpMetrics } from '../metrics-registry';
 import { startLimitKeeper } from '../ratelimit';
@@ -46,6 +46,8 @@ export interface HkpClusterOptions {
   /** the primary's own metrics (recon sessions, this process), added to the workers' */
   metrics: HkpMetrics;
   peers: () => PeerView[];
+  /** checks the signatures of uploads off the event loop (docs/operations.md §13); default inline */
+  preparer?: KeyPreparer;
 }
 
 export class ClusterStartError extends Error {
@@ -162,7 +164,7 @@ export class HkpCluster {
         this.starting?.reject(new ClusterStartError(m.message));
         return;
       case 'upload':
-        send(w, { hkp: 'uploaded', id: m.id, ...this.upload(m.contentType, Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength)) });
+        void this.upload(m.contentType, Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength)).then((r) => send(w, { hkp: 'uploaded', id: m.id, ...r }));
         return;
       case 'metrics':
         void this.metricsText().then((text) => send(w, { hkp: 'metrics-text', id: m.id, text }));
@@ -178,9 +180,9 @@ export class HkpCluster {
   }
 
   /** An upload through the one write path; an HttpError travels back as such, anything else is a logged 500. */
-  private upload(contentType: string | undefined, body: Buffer): { outcome?: ReturnType<typeof uploadKeys>; error?: WireError } {
+  private async upload(contentType: string | undefined, body: Buffer): Promise<{ outcome?: AddOutcome; error?: WireError }> {
     try {
-      return { outcome: uploadKeys(this.opts.store, contentType, body) };
+      return { outcome: await uploadKeys(this.opts.store, contentType, body, this.opts.preparer) };
     } catch (e) {
       if (e instanceof HttpError) return { error: { status: e.status, message: e.message, headers: e.headers } };
       this.opts.logger.error('upload failed', { error: (e as Error).stack ?? String(e) });

@@ -18,7 +18,7 @@ export const add: PathHandler = async (ctx, env) => {
   if (body.length === 0) throw new HttpError(400, 'empty body: send keytext=<armored key>');
   // an HKP worker has its primary store it: one write path (docs/operations.md §12)
   const type = ctx.get('Content-Type');
-  const outcome = env.cluster ? await env.cluster.upload(type, body) : uploadKeys(env.store, type, body);
+  const outcome = env.cluster ? await env.cluster.upload(type, body) : await uploadKeys(env.store, type, body, env.preparer);
   const summary = summarize(outcome);
   for (const r of outcome.results) env.metrics.keys.inc({ outcome: r.status });
   const c = summary.counts;

@@ -3,7 +3,7 @@
  * quorum hooks of `HkpDeps`, the stats view, the response cache, the page context, and what is
  * served of a stored record (in quorum mode its accepted version, docs/quorum.md §10).
  */
-import { KeyRecord, KeyStore, Logger } from '@dkeyserv/db';
+import { KeyPreparer, KeyRecord, KeyStore, Logger } from '@dkeyserv/db';
 import { ResponseCache } from '../cache';
 import { HkpDeps, HkpOptions, QuorumServing, WorkerLink } from '../deps';
 import { HkpMetrics } from '../metrics-registry';
@@ -19,6 +19,8 @@ export interface RouteEnv {
   quorum?: QuorumServing;
   /** in an HKP worker: the link to the primary (writes, metrics) */
   cluster?: WorkerLink;
+  /** checks uploads' signatures (deps.ts) */
+  preparer?: KeyPreparer;
   stats: Stats;
   /** finished machine answers (`op=get`, `options=mr`), see respond.ts */
   cache: ResponseCache;
@@ -39,6 +41,7 @@ export function createRouteEnv(deps: HkpDeps, metrics: HkpMetrics, cache: Respon
     metrics,
     quorum,
     cluster: deps.cluster,
+    preparer: deps.preparer,
     stats: new Stats(store, options.identity, deps.peers, quorum && (() => quorum.stats())),
     cache,
     page: { nodename: options.identity.nodename, version: options.identity.version },

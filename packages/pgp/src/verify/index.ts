@@ -86,6 +86,20 @@ export async function verifySelfSignaturesAsync(key: PublicKey): Promise<KeyVali
   return { revoked: direct.revoked, uids, subkeys, unsupported: checker.unsupported };
 }
 
+/**
+ * Give the public-key work on `key` (this object: its self-signatures and every policy view of
+ * it) `ms` milliseconds from now; past that each check throws LimitError `too-expensive`
+ * (docs/operations.md §13).
+ */
+export function setVerifyBudget(key: PublicKey, ms: number): void {
+  verifyMemo(key).setBudget(ms);
+}
+
+/** The error of a check on `key` refused for its budget (even if a consumer swallowed it), if any. */
+export function verifyBudgetError(key: PublicKey): LimitError | undefined {
+  return verifyMemo(key).overBudget;
+}
+
 /** A component's checks: yields each public-key operation, resumed with its outcome. */
 type Checks = Generator<PublicKeyOperation, ComponentValidity, boolean>;
 

@@ -11,9 +11,14 @@
  *
  * The memo lives as long as the PublicKey it belongs to (a property of it), and holds at most
  * MAX_ENTRIES verdicts and signers; past that it answers without remembering.
+ *
+ * It also keeps the key's time budget (docs/operations.md §13): once `deadline` has passed, every
+ * public-key operation not already answered throws LimitError `too-expensive` instead of running,
+ * and `overBudget` stays set, so a consumer that swallows the error cannot store a verdict made
+ * without it (prepareKey refuses the key).
  */
 import { KeyObject } from 'node:crypto';
-import { PgpError } from '../errors';
+import { LimitError, PgpError } from '../errors';
 import { PublicKey } from '../key';
 import { VerifyingKey, verifyingKey } from './pubkey';
 import { PublicKeyOperation, runOperation, runOperationAsync } from './verify';
@@ -27,12 +32,32 @@ export class VerifyMemo {
   /** a small number per KeyObject, for the verdict keys */
   private readonly ids = new Map<KeyObject, number>();
   private readonly verdicts = new Map<string, boolean>();
+  /** performance.now() after which no public-key operation runs (undefined: no budget) */
+  private deadline: number | undefined;
+  private budgetMs = 0;
+  /** set once an operation was refused for the budget: the key's verdicts are incomplete */
+  overBudget: LimitError | undefined;
+
+  /** Give this key's public-key work `ms` milliseconds of wall time from now. */
+  setBudget(ms: number): void {
+    this.budgetMs = ms;
+    this.deadline = performance.now() + ms;
+  }
+
+  /** Throws LimitError `too-expensive` once the budget has run out. */
+  private checkBudget(): void {
+    if (this.deadline === undefined) return;
+    if (!this.overBudget && performance.now() <= this.deadline) return;
+    this.overBudget ??= new LimitError('too-expensive', `checking this key's signatures takes longer than the limit of ${this.budgetMs} ms`);
+    throw this.overBudget;
+  }
 
   /** verifyingKey(body), built once per distinct body; throws the same PgpError it threw the first time. */
   signer(body: Buffer): VerifyingKey | null {
     const id = body.toString('latin1');
     let s = this.signers.get(id);
     if (s === undefined) {
+      this.checkBudget();
       try {
         s = verifyingKey(body);
       } catch (e) {
@@ -48,18 +73,26 @@ export class VerifyMemo {
   /** runOperation(op), run at most once per distinct operation. */
   run(op: PublicKeyOperation): boolean {
     const id = this.verdictId(op);
-    if (id === undefined) return runOperation(op);
+    if (id === undefined) {
+      this.checkBudget();
+      return runOperation(op);
+    }
     const known = this.verdicts.get(id);
     if (known !== undefined) return known;
+    this.checkBudget();
     return this.remember(id, runOperation(op));
   }
 
   /** runOperationAsync(op), run at most once per distinct operation once the first has answered. */
   async runAsync(op: PublicKeyOperation): Promise<boolean> {
     const id = this.verdictId(op);
-    if (id === undefined) return runOperationAsync(op);
+    if (id === undefined) {
+      this.checkBudget();
+      return runOperationAsync(op);
+    }
     const known = this.verdicts.get(id);
     if (known !== undefined) return known;
+    this.checkBudget();
     return this.remember(id, await runOperationAsync(op));
   }
 

@@ -82,7 +82,7 @@ export function verifyingKey(body: Buffer): VerifyingKey | null {
 }
 
 /** Split a key packet body into its algorithm and algorithm-specific material (RFC 9580 §5.5.2). */
-function keyMaterial(body: Buffer): { algo: number; material: Buffer } {
+export function keyMaterial(body: Buffer): { algo: number; material: Buffer } {
   const version = body.length > 0 ? body[0] : -1;
   switch (version) {
     case 2:

@@ -74,8 +74,8 @@ export interface ReconPeerOptions {
   listen?: { host: string; port: number };
   /** ms between gossip rounds (0: never initiate) */
   gossipIntervalMs: number;
-  /** store recovered keys (raw key bytes, as the peer sent them) */
-  ingest: (keys: Buffer[]) => void;
+  /** store recovered keys (raw key bytes, as the peer sent them); a Promise is awaited */
+  ingest: (keys: Buffer[]) => void | Promise<void>;
   logger: Logger;
   configTimeoutMs?: number;
   /** a whole session's limit, so a peer that answers just in time cannot keep us busy (SKS: 3600 s) */

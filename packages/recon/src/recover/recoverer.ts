@@ -26,13 +26,19 @@ export interface RecoverOptions extends HashQueryOptions {
   retryDelayMs: number;
 }
 
+/**
+ * Stores recovered keys; a Promise is awaited before the next chunk is asked for, so keys checked
+ * off the event loop (docs/operations.md §13) never pile up faster than they are stored.
+ */
+export type Ingest = (keys: Buffer[]) => void | Promise<void>;
+
 export const DEFAULT_RECOVER_OPTIONS: RecoverOptions = { ...DEFAULT_HASHQUERY_OPTIONS, maxChunk: 100, maxErrors: 10, retryDelayMs: 1000 };
 
 /**
  * Fetch `hashes` from `target` and pass each received key's bytes to `ingest` (in order of
- * arrival). Resolves when every hash was asked for or too many chunks failed.
+ * arrival, one chunk at a time). Resolves when every hash was asked for or too many chunks failed.
  */
-export async function recoverHashes(target: RecoverTarget, hashes: readonly Buffer[], ingest: (keys: Buffer[]) => void, opts: RecoverOptions = DEFAULT_RECOVER_OPTIONS): Promise<RecoverResult> {
+export async function recoverHashes(target: RecoverTarget, hashes: readonly Buffer[], ingest: Ingest, opts: RecoverOptions = DEFAULT_RECOVER_OPTIONS): Promise<RecoverResult> {
   const result: RecoverResult = { received: 0, missing: 0, errors: [] };
   let chunk = 1;
   let slowStart = true;
@@ -41,7 +47,7 @@ export async function recoverHashes(target: RecoverTarget, hashes: readonly Buff
     const batch = hashes.slice(at, at + chunk);
     try {
       const keys = await hashQuery(target.host, target.port, batch, opts);
-      ingest(keys);
+      await ingest(keys);
       result.received += keys.length;
       result.missing += Math.max(0, batch.length - keys.length);
       at += batch.length;
