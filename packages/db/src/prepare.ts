@@ -162,11 +162,16 @@ export function prepareKey(packets: readonly Packet[], opts: PrepareOptions = DE
     const key = normalizeForStore(packets, opts);
     checkKeyShape(key, opts.shape ?? DEFAULT_KEY_SHAPE_LIMITS);
     if (opts.budgetMs !== undefined) setVerifyBudget(key, opts.budgetMs);
-    const prepared = describeKey(key, opts.policies);
-    // a policy view may have swallowed the budget's error: its verdicts are then incomplete
-    const overBudget = verifyBudgetError(key);
-    if (overBudget) throw overBudget;
-    return prepared;
+    try {
+      const prepared = describeKey(key, opts.policies);
+      // a policy view may have swallowed the budget's error: its verdicts are then incomplete
+      const overBudget = verifyBudgetError(key);
+      if (overBudget) throw overBudget;
+      return prepared;
+    } catch (e) {
+      // whatever a check threw once the budget ran out, the budget is the reason
+      throw verifyBudgetError(key) ?? e;
+    }
   } catch (e) {
     return rejection(e);
   }

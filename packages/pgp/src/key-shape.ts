@@ -24,7 +24,7 @@ export interface KeyShapeLimits {
   maxKeyPacketBytes: number;
   /** largest RSA modulus of the primary key, bits (OpenSSL verifies up to 16384) */
   maxRsaBits: number;
-  /** largest DSA prime p of the primary key, bits (OpenSSL verifies up to 10000) */
+  /** largest DSA prime p of the primary key, bits (FIPS 186 and GnuPG stop at 3072; each check costs more with p) */
   maxDsaBits: number;
 }
 
@@ -33,7 +33,7 @@ export const DEFAULT_KEY_SHAPE_LIMITS: KeyShapeLimits = {
   maxSigsPerComponent: 5000,
   maxKeyPacketBytes: 256 * 1024,
   maxRsaBits: 16384,
-  maxDsaBits: 10000,
+  maxDsaBits: 4096,
 };
 
 /**

@@ -200,7 +200,8 @@ class SelfSigChecker {
       try {
         this.signer = verifyMemo(this.key).signer(this.key.primary.body);
       } catch (e) {
-        if (!(e instanceof PgpError)) throw e;
+        // the key's time budget ran out (memo.ts): the key is refused, not left without a signer
+        if (!(e instanceof PgpError) || e.reason === 'too-expensive') throw e;
         this.signer = null;
         this.signerUnsupported = e instanceof UnsupportedAlgorithmError;
       }
