@@ -63,12 +63,3 @@ export function expectLinear<T>(what: string, make: (n: number) => T, run: (inpu
   }
   return g;
 }
-
-/** Runs `fn`, swallowing the error types a parser may throw on purpose; anything else is rethrown. */
-export function tolerating(types: readonly (abstract new (...args: never[]) => Error)[], fn: () => unknown): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!types.some((t) => e instanceof t)) throw e;
-  }
-}
