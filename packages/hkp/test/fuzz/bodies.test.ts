@@ -13,7 +13,7 @@ import { expectLinear } from '../../../../test/helpers/growth';
 import { fuzzInput, parsesOrTypedError } from '../../../../test/helpers/mutate';
 import { KEYS } from '../../../pgp/test/fuzz/corpus';
 
-const RUNS = { seed: 1205, numRuns: 1500 };
+const RUNS = { seed: 1205, numRuns: 800 };
 
 /** A hashquery body: count, then count × (int 16, 16 bytes). */
 function hashQueryBody(hashes: readonly Buffer[], count = hashes.length): Buffer {

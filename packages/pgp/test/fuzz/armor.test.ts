@@ -8,7 +8,7 @@ import { expectLinear } from '../../../../test/helpers/growth';
 import { fuzzInput, parsesOrTypedError } from '../../../../test/helpers/mutate';
 import { ARMORED, KEYS } from './corpus';
 
-const RUNS = { seed: 1203, numRuns: 1500 };
+const RUNS = { seed: 1203, numRuns: 800 };
 const decode = (text: string) => parsesOrTypedError([PgpError], () => dearmor(text));
 
 /** Lines an armor parser cares about, to be shuffled into texts. */

@@ -9,7 +9,7 @@ import { decodeHashQueryResponse } from '../../src/recover/hashquery-client';
 import { expectLinear } from '../../../../test/helpers/growth';
 import { fuzzInput, parsesOrTypedError } from '../../../../test/helpers/mutate';
 
-const RUNS = { seed: 1207, numRuns: 1500 };
+const RUNS = { seed: 1207, numRuns: 800 };
 
 /** An answer: count, then count × (int len, key bytes), then CRLF as SKS sends it. */
 function answer(keys: readonly Buffer[], count = keys.length): Buffer {

@@ -19,7 +19,7 @@ import { expectLinear } from '../../../../test/helpers/growth';
 import { fuzzInput, parsesOrTypedError } from '../../../../test/helpers/mutate';
 import { D, SV_A } from '../vectors';
 
-const RUNS = { seed: 1206, numRuns: 1500 };
+const RUNS = { seed: 1206, numRuns: 800 };
 const OURS: ReconConfig = { version: '1.1.6', httpPort: 11371, bitQuantum: 2, mbar: 5, filters: 'yminsky.dedup,yminsky.merge' };
 const [d1, d2] = D.map((d) => d.zz);
 
@@ -83,7 +83,7 @@ describe('recon message decoder: messages or ReconError', () => {
       fc.property(fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 6 }), (chunks) => {
         expect(drain(STREAM, chunks)).toEqual(whole);
       }),
-      { ...RUNS, numRuns: 200 },
+      { ...RUNS, numRuns: 100 },
     );
   });
 
