@@ -11,6 +11,7 @@ import { prepareKey } from '@dkeyserv/db';
 import { expectLinear } from '../../../../test/helpers/growth';
 import { mutated, parsesOrTypedError } from '../../../../test/helpers/mutate';
 import { builtKey, KEYS } from './corpus';
+import { signature, signingKey, userId } from '../helpers/ed25519-keys';
 
 const RUNS = { seed: 1202, numRuns: 600 };
 
@@ -66,6 +67,16 @@ describe('key parser: parses or PgpError', () => {
 });
 
 describe('key parser: linear time', () => {
+  test('a self-signed key whose User ID is x < and 80,000 × a@ is prepared at once (issue 12)', () => {
+    const k = signingKey(4);
+    const uid = userId('x <' + 'a@'.repeat(80_000));
+    const packets = [k.packet, uid, signature(k, k.packet, uid, { type: 0x13, keyFlags: 0x03 })];
+    const t = Date.now();
+    const r = prepareKey(packets);
+    expect(Date.now() - t).toBeLessThan(2000); // 17 s with the old e-mail patterns
+    expect('terms' in r && r.terms.email).toEqual([]);
+  });
+
   const [primary, direct, uid, uidSig] = builtKey(4);
 
   /** n signatures of one length and one tail that differ in their first bytes. */
