@@ -19,6 +19,7 @@ export function parseSearch(raw: string | undefined): SearchTerm {
   if (raw === undefined || raw.trim() === '') throw new HttpError(400, 'missing search: use search=0x<fingerprint>, an e-mail address or words');
   if (raw.length > MAX_SEARCH_LENGTH) throw new HttpError(400, `search is longer than ${MAX_SEARCH_LENGTH} characters`);
   const s = raw.trim();
+  // Bounded above; each pattern is anchored and linear (docs/architecture.md §8).
   const hex = /^(0x)?([0-9a-fA-F\s]+)$/.exec(s);
   if (hex) {
     const digits = hex[2].replace(/\s+/g, '');

@@ -2,7 +2,9 @@
  * Strict decoding of `application/x-www-form-urlencoded` text: /pks/lookup's query string and
  * /pks/add's `keytext` form. `+` is a space, `%XX` must be valid hex, the decoded bytes must be
  * UTF-8 (bad percent-encoding gets a 400 instead of a guess); a repeated name keeps its first
- * value. Bounded: at most 32 parameters; the HTTP server already bounds the whole request line.
+ * value. Bounded: at most 32 parameters, counted before anything is split or decoded; the HTTP
+ * server already bounds the whole request line. Linear: '&' is found with indexOf and decoding is
+ * decodeURIComponent (docs/architecture.md §8).
  */
 import { HttpError } from './errors';
 
@@ -11,8 +13,7 @@ const MAX_PARAMS = 32;
 export function parseUrlEncoded(qs: string): Map<string, string> {
   const out = new Map<string, string>();
   if (qs === '') return out;
-  const parts = qs.split('&');
-  if (parts.length > MAX_PARAMS) throw new HttpError(400, `more than ${MAX_PARAMS} query parameters`);
+  const parts = splitParams(qs);
   for (const part of parts) {
     if (part === '') continue;
     const eq = part.indexOf('=');
@@ -21,6 +22,21 @@ export function parseUrlEncoded(qs: string): Map<string, string> {
     if (!out.has(name)) out.set(name, value);
   }
   return out;
+}
+
+/** qs split at '&' (empty parts included), refused past MAX_PARAMS parts without splitting further. */
+function splitParams(qs: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  for (;;) {
+    if (parts.length === MAX_PARAMS) throw new HttpError(400, `more than ${MAX_PARAMS} query parameters`);
+    const amp = qs.indexOf('&', start);
+    if (amp < 0) break;
+    parts.push(qs.slice(start, amp));
+    start = amp + 1;
+  }
+  parts.push(qs.slice(start));
+  return parts;
 }
 
 function decode(s: string): string {

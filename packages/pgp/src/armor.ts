@@ -34,9 +34,13 @@ export interface ArmorBlock {
   data: Buffer;
 }
 
+// Armor is attacker input (docs/architecture.md §8): these patterns are anchored and each
+// quantifier is followed by a character it cannot match, so a failed match never backtracks into
+// another quantifier and a line is read in linear time (packages/pgp/test/fuzz/armor.test.ts).
 const BEGIN = /^-----BEGIN PGP ([A-Z0-9 ,/]+)-----\s*$/;
 const END = /^-----END PGP ([A-Z0-9 ,/]+)-----\s*$/;
 const BASE64_LINE = /^[A-Za-z0-9+/]*={0,2}$/;
+const HEADER = /^[A-Za-z][A-Za-z0-9-]*: /;
 
 /**
  * True if the buffer is armored text rather than binary packets: binary OpenPGP always starts
@@ -62,7 +66,7 @@ export function dearmor(text: string): ArmorBlock[] {
     const type = m[1];
     const headers: [string, string][] = [];
     // Armor headers run to the first blank line; a block without headers may omit the blank line.
-    while (i < lines.length && /^[A-Za-z][A-Za-z0-9-]*: /.test(lines[i])) {
+    while (i < lines.length && HEADER.test(lines[i])) {
       const at = lines[i].indexOf(': ');
       headers.push([lines[i].slice(0, at), lines[i].slice(at + 2)]);
       i++;

@@ -11,29 +11,23 @@ import { flattenKey, KeyComponent, PublicKey } from './key';
 import { Packet, samePacket } from './packet';
 
 /**
- * A cheap bucket for duplicate detection: tag, length and the last bytes of the body (the tail of
- * a signature or key is its random-looking MPI). Equal packets share a bucket; a bucket is then
- * checked byte for byte.
+ * Identity of a packet: exact tag and bytes, for joining UIDs/subkeys and dropping duplicates.
+ * Looked up in a Map, so a key of n packets dedups in linear time whatever its packets look like
+ * (docs/architecture.md §8; a cheaper bucket by tail bytes went quadratic on many signatures
+ * sharing a tail).
  */
-function bucketOf(p: Packet): string {
-  return p.tag + ':' + p.body.length + ':' + p.body.subarray(Math.max(0, p.body.length - 24)).toString('latin1');
-}
-
-/** Identity of a packet for joining UIDs/subkeys: exact tag and bytes. */
 function packetId(p: Packet): string {
   return p.tag + ':' + p.body.toString('latin1');
 }
 
 function dedupPackets(list: Packet[]): Packet[] {
   if (list.length < 2) return list;
-  const buckets = new Map<string, Packet[]>();
+  const seen = new Set<string>();
   const out: Packet[] = [];
   for (const p of list) {
-    const b = bucketOf(p);
-    const seen = buckets.get(b);
-    if (seen === undefined) buckets.set(b, [p]);
-    else if (seen.some((q) => q.body.equals(p.body))) continue;
-    else seen.push(p);
+    const id = packetId(p);
+    if (seen.has(id)) continue;
+    seen.add(id);
     out.push(p);
   }
   return out;
@@ -99,12 +93,6 @@ export function mergeKeys(stored: PublicKey, incoming: PublicKey): PublicKey {
 
 /** Whether every packet of `incoming` occurs somewhere in `stored` (same tag and bytes). */
 function addsNothing(stored: PublicKey, incoming: PublicKey): boolean {
-  const held = new Map<string, Packet[]>();
-  for (const p of flattenKey(stored)) {
-    const b = bucketOf(p);
-    const list = held.get(b);
-    if (list) list.push(p);
-    else held.set(b, [p]);
-  }
-  return flattenKey(incoming).every((p) => held.get(bucketOf(p))?.some((q) => q.tag === p.tag && q.body.equals(p.body)));
+  const held = new Set(flattenKey(stored).map(packetId));
+  return flattenKey(incoming).every((p) => held.has(packetId(p)));
 }

@@ -152,6 +152,7 @@ function strSplit(text: string, sep: string, max: number): string[] {
 
 /** OCaml Stdlib int_of_string (decimal, 0x/0o/0b prefixes, optional sign, underscores). */
 function ocamlIntOfString(s: string): number {
+  // Anchored; each alternative is one character class run, so linear on a peer's 64 KiB (docs/architecture.md §8).
   const m = /^([+-]?)(0[xX][0-9a-fA-F][0-9a-fA-F_]*|0[oO][0-7][0-7_]*|0[bB][01][01_]*|[0-9][0-9_]*)$/.exec(s);
   if (!m) throw new OcamlFailure('Failure("int_of_string")');
   const body = m[2].replace(/_/g, '');
