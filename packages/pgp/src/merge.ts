@@ -6,6 +6,7 @@
  * not dropped under a UID or subkey that occurs once: real SKS keeps them
  * (docs/sks-key-hash.md §5, §6).
  */
+import { createHash } from 'node:crypto';
 import { KeyStructureError } from './errors';
 import { flattenKey, KeyComponent, PublicKey } from './key';
 import { Packet, samePacket } from './packet';
@@ -17,8 +18,14 @@ import { Packet, samePacket } from './packet';
  * sharing a tail).
  */
 function packetId(p: Packet): string {
+  // V8 hashes a string longer than 16,383 characters by its length alone, so long packets as
+  // strings would all collide in the Map; a digest of such a body stands in for its bytes
+  if (p.body.length > LONG_PACKET) return p.tag + '#' + createHash('sha256').update(p.body).digest('base64');
   return p.tag + ':' + p.body.toString('latin1');
 }
+
+/** Body length above which a packet is identified by its SHA-256 (well under V8's 16,383). */
+const LONG_PACKET = 4096;
 
 function dedupPackets(list: Packet[]): Packet[] {
   if (list.length < 2) return list;

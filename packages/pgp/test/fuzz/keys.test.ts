@@ -74,6 +74,15 @@ describe('key parser: linear time', () => {
     const t = Date.now();
     const r = prepareKey(packets);
     expect(Date.now() - t).toBeLessThan(2000); // 17 s with the old e-mail patterns
+    // 160 KB is over the User ID limit (key-shape.ts): refused before any parsing of its text
+    expect(r).toMatchObject({ status: 'rejected', reason: 'user-id-too-long' });
+  });
+
+  test('the same shape at the User ID limit (2 KiB) is prepared and has no e-mail', () => {
+    const k = signingKey(4);
+    const uid = userId('x <' + 'a@'.repeat(1_000));
+    const packets = [k.packet, uid, signature(k, k.packet, uid, { type: 0x13, keyFlags: 0x03 })];
+    const r = prepareKey(packets);
     expect('terms' in r && r.terms.email).toEqual([]);
   });
 
@@ -100,6 +109,17 @@ describe('key parser: linear time', () => {
 
   test('a repeated UID with many signatures with the same tail', () => {
     expectLinear('normalizeKey', (n) => [primary, uid, ...sameTail(n), uid, uidSig], (ps) => normalizeKey(ps), 1000);
+  });
+
+  test('many long direct signatures of one length (V8 hashes strings over 16,383 characters by length)', () => {
+    // a 20 KB signature body differing from the others only in its last bytes
+    const long = (n: number): Packet[] =>
+      Array.from({ length: n }, (_, i) => {
+        const body = Buffer.alloc(20_000, direct.body);
+        body.writeUInt32BE(i, body.length - 4);
+        return encodePacket(direct.tag, body);
+      });
+    expectLinear('normalizeKey', (n) => [primary, ...long(n)], (ps) => normalizeKey(ps), 50);
   });
 
   test('many UIDs', () => {
