@@ -1,0 +1,37 @@
+/**
+ * Identity matching of HKP v2 (docs/hkp.md §12, draft §5.1.9): a key matches when one of its
+ * served User IDs (present.ts) is the identity as a whole, or holds exactly one address-like
+ * substring and that address between `<>` is the identity; never case-sensitive. Candidates come
+ * from the e-mail or word index v1 searches (resolve.ts) and are then checked exactly.
+ */
+import { uidWords } from '@dkeyserv/pgp';
+import { HttpError } from '../../errors';
+import { keyView } from '../../model';
+import { MAX_SEARCH_LENGTH } from '../../search-term';
+import { RouteEnv } from '../env';
+import { lookupRecords, ServedKey, servedKeys } from '../served-keys';
+
+const ADDRESS = /^[^\s<>@]+@[^\s<>@]+$/;
+
+/** Whether a User ID matches an identity (both compared lower-cased). */
+export function uidMatches(uid: string, identity: string): boolean {
+  const text = uid.trim().toLowerCase();
+  const want = identity.trim().toLowerCase();
+  if (text === want) return true;
+  if ((text.match(/[^\s<>]+@[^\s<>]+/g) ?? []).length !== 1) return false;
+  const m = /<([^<>\s]+@[^<>\s]+)>/.exec(text);
+  return m !== null && m[1] === want;
+}
+
+/** The served keys with a served User ID matching `identity`, newest first. */
+export function findByIdentity(env: RouteEnv, identity: string): ServedKey[] {
+  const id = identity.trim();
+  if (id === '') throw new HttpError(404, 'empty identity');
+  if (id.length > MAX_SEARCH_LENGTH) throw new HttpError(404, `identity is longer than ${MAX_SEARCH_LENGTH} characters`);
+  const words = uidWords(id);
+  if (!ADDRESS.test(id) && words.length === 0) return [];
+  const records = lookupRecords(env, ADDRESS.test(id) ? { kind: 'email', value: id.toLowerCase() } : { kind: 'words', value: words });
+  return servedKeys(env, records).filter((k) =>
+    keyView(env.store, k.record).uids.some((u) => u.served && !u.isAttribute && uidMatches(u.text, id)),
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * The HKP app on a real socket (127.0.0.1, ephemeral port) over a real LMDB store in a temp dir
+ * holding debian-role-keys, for the HKP v2 and VKS tests. `v1Get` reads what v1 `op=get` serves
+ * (dearmored), the reference every v2/VKS answer must equal byte for byte.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KeyStore, silentLogger } from '@dkeyserv/db';
+import { dearmor, isKeyringError, keyIdentity, normalizeKey, PublicKey, ReconPolicyName, splitKeyring, splitPackets } from '@dkeyserv/pgp';
+import { createHkpApp, DEFAULT_HKP_OPTIONS, listen, RunningServer } from '@dkeyserv/hkp';
+
+export const ROLE_KEYRING = '/usr/share/keyrings/debian-role-keys.gpg';
+
+export interface ApiServer {
+  dir: string;
+  store: KeyStore;
+  server: RunningServer;
+  base: string;
+  keys: PublicKey[];
+  close(): Promise<void>;
+}
+
+export function roleKeys(): PublicKey[] {
+  return [...splitKeyring(readFileSync(ROLE_KEYRING))].map((e) => {
+    if (isKeyringError(e)) throw e.error;
+    return normalizeKey(e.packets);
+  });
+}
+
+/** `policies`: the recon policies kept; `hockeypuck-2.4` among them lets the store hold v6 keys. */
+export async function startApiServer(prefix: string, policies: ReconPolicyName[] = ['sks', 'hockeypuck-2.4']): Promise<ApiServer> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const store = KeyStore.open({ path: join(dir, 'db'), policies });
+  store.ingestMany([...splitKeyring(readFileSync(ROLE_KEYRING))].map((e) => (isKeyringError(e) ? [] : e.packets)));
+  const app = createHkpApp({
+    store,
+    logger: silentLogger,
+    options: {
+      ...DEFAULT_HKP_OPTIONS,
+      maxBodyBytes: 1024 * 1024,
+      rateLimit: { requests: 0, uploads: 0, windowSeconds: 60 },
+      identity: { hostname: 'test.invalid', nodename: 'test-node', software: 'dkeyserv', version: '0.1.0', httpAddr: '127.0.0.1:0' },
+    },
+  });
+  const server = await listen(app, { host: '127.0.0.1', port: 0 });
+  return {
+    dir,
+    store,
+    server,
+    base: `http://127.0.0.1:${server.port}`,
+    keys: roleKeys(),
+    async close() {
+      await server.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Upper-case hex of a key's fingerprint. */
+export const fprOf = (k: PublicKey): string => k.fingerprint.toString('hex').toUpperCase();
+
+/** The fingerprint of a key's first subkey, upper-case hex. */
+export function subkeyFpr(k: PublicKey): string {
+  return keyIdentity(splitPackets(k.subkeys[0].packet.raw)[0].body).fingerprint.toString('hex').toUpperCase();
+}
+
+/** What v1 `op=get` serves for `search`, dearmored. */
+export async function v1Get(base: string, search: string): Promise<Buffer> {
+  const r = await fetch(`${base}/pks/lookup?op=get&options=mr&search=${encodeURIComponent(search)}`);
+  if (r.status !== 200) throw new Error(`v1 get ${search}: ${r.status}`);
+  return dearmor(await r.text())[0].data;
+}
+
+/** Fingerprints (upper-case) of the keys in binary key material. */
+export function fingerprintsIn(bytes: Buffer): string[] {
+  return [...splitKeyring(bytes)].map((e) => {
+    if (isKeyringError(e)) throw e.error;
+    return keyIdentity(e.packets[0].body).fingerprint.toString('hex').toUpperCase();
+  });
+}
