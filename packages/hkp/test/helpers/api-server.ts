@@ -28,11 +28,23 @@ export function roleKeys(): PublicKey[] {
   });
 }
 
-/** `policies`: the recon policies kept; `hockeypuck-2.4` among them lets the store hold v6 keys. */
-export async function startApiServer(prefix: string, policies: ReconPolicyName[] = ['sks', 'hockeypuck-2.4']): Promise<ApiServer> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  const store = KeyStore.open({ path: join(dir, 'db'), policies });
+export interface ApiServerOptions {
+  /** the recon policies kept; `hockeypuck-2.4` among them (the default) lets the store hold v6 keys */
+  policies?: ReconPolicyName[];
+  /** the store's clock, ms since the epoch */
+  now?: () => number;
+  /** what the store holds before the server starts (default: debian-role-keys) */
+  fill?: (store: KeyStore) => void | Promise<void>;
+}
+
+export function ingestRoleKeys(store: KeyStore): void {
   store.ingestMany([...splitKeyring(readFileSync(ROLE_KEYRING))].map((e) => (isKeyringError(e) ? [] : e.packets)));
+}
+
+export async function startApiServer(prefix: string, o: ApiServerOptions = {}): Promise<ApiServer> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const store = KeyStore.open({ path: join(dir, 'db'), policies: o.policies ?? ['sks', 'hockeypuck-2.4'], now: o.now });
+  await (o.fill ?? ingestRoleKeys)(store);
   const app = createHkpApp({
     store,
     logger: silentLogger,

@@ -28,11 +28,11 @@ export const CATEGORIES: readonly Category[] = [
   { name: 'certs', allow: 'POST, OPTIONS', accept: SUBMISSION_TYPES },
 ];
 
-/** The offered category a path (after `/pks/v2/`) names, with or without an identifier. */
+/**
+ * The offered category a path (after `/pks/v2/`) names: a lookup category with or without an
+ * identifier, a submission category exactly (`certs/by-fingerprint` is no category of ours).
+ */
 export function categoryOf(rest: string): { category: Category; identifier: string } | undefined {
-  let best: Category | undefined;
-  for (const c of CATEGORIES) {
-    if ((rest === c.name || rest.startsWith(c.name + '/')) && (!best || c.name.length > best.name.length)) best = c;
-  }
-  return best && { category: best, identifier: rest.slice(best.name.length + 1) };
+  const category = CATEGORIES.find((c) => rest === c.name || (!c.accept && rest.startsWith(c.name + '/')));
+  return category && { category, identifier: rest.slice(category.name.length + 1) };
 }
