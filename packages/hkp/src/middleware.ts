@@ -9,6 +9,7 @@ import { Logger } from '@dkeyserv/db';
 import { HttpError } from './errors';
 import { HkpMetrics } from './metrics-registry';
 import { RateLimiter, requestVerdict } from './ratelimit';
+import { categoryOf } from './routes/v2/categories';
 import { lingerOnClose } from './server';
 import * as web from './web';
 
@@ -25,8 +26,13 @@ export function requestMetrics(metrics: HkpMetrics): Koa.Middleware {
   };
 }
 
-/** The metrics label of a path: the path itself for /pks/ and the pages, `/key`, or `other`. */
+/**
+ * The metrics label of a path: the HKP v2 category or VKS call (never the identifier: labels stay
+ * few), the path itself for other /pks/ paths and the pages, `/key`, or `other`.
+ */
 function routeName(path: string): string {
+  if (path === '/pks/v2' || path.startsWith('/pks/v2/')) return `/pks/v2/${categoryOf(path.slice('/pks/v2/'.length))?.category.name ?? 'other'}`;
+  if (path.startsWith('/vks/')) return /^\/vks\/v1\/(by-fingerprint|by-keyid|by-email|upload|request-verify)(\/|$)/.exec(path)?.[0].replace(/\/$/, '') ?? '/vks/other';
   if (path.startsWith('/pks/')) return path;
   if (path.startsWith('/key/')) return '/key';
   return ['/', '/upload', '/metrics', '/assets/style.css'].includes(path) ? path : 'other';

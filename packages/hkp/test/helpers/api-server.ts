@@ -35,6 +35,8 @@ export interface ApiServerOptions {
   now?: () => number;
   /** what the store holds before the server starts (default: debian-role-keys) */
   fill?: (store: KeyStore) => void | Promise<void>;
+  /** uploads per IP per minute (default: no limit) */
+  uploads?: number;
 }
 
 export function ingestRoleKeys(store: KeyStore): void {
@@ -51,7 +53,7 @@ export async function startApiServer(prefix: string, o: ApiServerOptions = {}): 
     options: {
       ...DEFAULT_HKP_OPTIONS,
       maxBodyBytes: 1024 * 1024,
-      rateLimit: { requests: 0, uploads: 0, windowSeconds: 60 },
+      rateLimit: { requests: 0, uploads: o.uploads ?? 0, windowSeconds: 60 },
       identity: { hostname: 'test.invalid', nodename: 'test-node', software: 'dkeyserv', version: '0.1.0', httpAddr: '127.0.0.1:0' },
     },
   });

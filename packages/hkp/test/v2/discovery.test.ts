@@ -2,7 +2,7 @@
  * HKP v2 discovery and what is not offered (docs/hkp.md §12): OPTIONS on each offered category
  * (200, `Allow`, `Accept` for submissions, CORS preflight headers), 501 for categories not
  * offered (also on OPTIONS), 403 for a lookup category without an identifier, 405 for a wrong
- * method; CORS on every one of these answers; v1 OPTIONS unchanged.
+ * method; CORS on every one of these answers; v1 OPTIONS unchanged; bounded metrics labels.
  */
 import { ApiServer, startApiServer } from '../helpers/api-server';
 
@@ -65,6 +65,17 @@ describe('HKP v2 discovery', () => {
     const get = await req('GET', '/pks/v2/certs');
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST, OPTIONS');
+  });
+
+  test('request metrics name the category or VKS call, never the identifier', async () => {
+    await req('GET', '/pks/v2/certs/by-keyid/0123456789ABCDEF');
+    await req('GET', '/vks/v1/by-email/someone%40example.org');
+    await req('GET', '/vks/v1/whatever/else');
+    const text = await (await req('GET', '/metrics')).text();
+    expect(text).toContain('route="/pks/v2/certs/by-keyid"');
+    expect(text).toContain('route="/vks/v1/by-email"');
+    expect(text).toContain('route="/vks/other"');
+    expect(text).not.toMatch(/0123456789ABCDEF|someone|whatever/);
   });
 
   test('OPTIONS outside /pks/v2 is still the generic 204 preflight', async () => {

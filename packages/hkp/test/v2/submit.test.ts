@@ -100,3 +100,24 @@ describe('HKP v2 submission', () => {
     }
   });
 });
+
+describe('v2 and VKS submissions share the upload budget of /pks/add', () => {
+  let s: ApiServer;
+  beforeAll(async () => {
+    s = await startApiServer('dks-v2-budget-', { uploads: 2 });
+  });
+  afterAll(() => s.close());
+
+  test('the third upload in the window, whichever the path, is 429; lookups go on', async () => {
+    const k = await newKey('Budget');
+    const v2 = () => fetch(`${s.base}/pks/v2/certs`, { method: 'POST', body: k.binary, headers: { 'Content-Type': 'application/pgp' } });
+    const vks = () => fetch(`${s.base}/vks/v1/upload`, { method: 'POST', body: JSON.stringify({ keytext: k.armored }), headers: { 'Content-Type': 'application/json' } });
+    expect((await v2()).status).toBe(200);
+    expect((await vks()).status).toBe(200);
+    const over = await v2();
+    expect(over.status).toBe(429);
+    expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect((await vks()).status).toBe(429);
+    expect((await fetch(`${s.base}/pks/v2/certs/by-vfingerprint/04/${k.fpr}`)).status).toBe(200);
+  });
+});
