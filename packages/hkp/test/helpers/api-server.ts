@@ -6,8 +6,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as openpgp from 'openpgp';
 import { KeyStore, silentLogger } from '@dkeyserv/db';
-import { dearmor, isKeyringError, keyIdentity, normalizeKey, PublicKey, ReconPolicyName, splitKeyring, splitPackets } from '@dkeyserv/pgp';
+import { dearmor, isKeyringError, keyIdentity, normalizeKey, PublicKey, ReconPolicyName, splitKeyring, splitPackets, Tag } from '@dkeyserv/pgp';
 import { createHkpApp, DEFAULT_HKP_OPTIONS, listen, RunningServer } from '@dkeyserv/hkp';
 
 export const ROLE_KEYRING = '/usr/share/keyrings/debian-role-keys.gpg';
@@ -93,4 +94,25 @@ export function fingerprintsIn(bytes: Buffer): string[] {
     if (isKeyringError(e)) throw e.error;
     return keyIdentity(e.packets[0].body).fingerprint.toString('hex').toUpperCase();
   });
+}
+
+export interface TestKey {
+  binary: Buffer;
+  armored: string;
+  /** upper-case hex */
+  fpr: string;
+}
+
+/** A fresh v4 Ed25519 public key (openpgp.js) with these User IDs. */
+export async function makeKey(userIDs: openpgp.UserID[]): Promise<TestKey> {
+  const k = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs, format: 'object' });
+  return { binary: Buffer.from(k.publicKey.write()), armored: k.publicKey.armor(), fpr: k.publicKey.getFingerprint().toUpperCase() };
+}
+
+/** Binary key material with the signature after the first User ID left out: nothing of it could be served. */
+export function withoutUidSelfSig(binary: Buffer): Buffer {
+  const packets = splitPackets(binary);
+  const uid = packets.findIndex((p) => p.tag === Tag.UserId);
+  if (packets[uid + 1]?.tag !== Tag.Signature) throw new Error('no signature after the first User ID');
+  return Buffer.concat(packets.filter((_, i) => i !== uid + 1).map((p) => p.raw));
 }

@@ -10,10 +10,9 @@ import { createServer, Server } from 'node:http';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as openpgp from 'openpgp';
 import { BrowserContext, chromium, Page } from 'playwright-core';
 import { dearmor, splitPackets, Tag } from '@dkeyserv/pgp';
-import { ApiServer, fingerprintsIn, startApiServer, v1Get } from '../helpers/api-server';
+import { ApiServer, fingerprintsIn, makeKey, startApiServer, v1Get } from '../helpers/api-server';
 
 const SECURITY = '0D59D2B15144766A14D241C66BAF400B05C3E651';
 const CHROMIUM = '/usr/bin/chromium';
@@ -54,13 +53,13 @@ describe('real clients over HKP v2 and VKS', () => {
       expect(headers).toMatch(/^Access-Control-Allow-Origin: \*\r$/m);
       expect((await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', `${s.base}/pks/v2/canonical/x@example.org`])).toString()).toBe('501');
 
-      const k = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'Curl', email: 'curl@example.org' }], format: 'object' });
+      const k = await makeKey([{ name: 'Curl', email: 'curl@example.org' }]);
       const file = join(tmp, 'curl.pgp');
-      writeFileSync(file, k.publicKey.write());
+      writeFileSync(file, k.binary);
       const v2 = JSON.parse((await run('curl', ['-sSf', '-X', 'POST', '-H', 'Content-Type: application/pgp', '--data-binary', `@${file}`, `${s.base}/pks/v2/certs`])).toString());
-      expect(v2.inserted).toEqual([{ version: 4, fingerprint: k.publicKey.getFingerprint() }]);
-      const vks = JSON.parse((await run('curl', ['-sSf', '-H', 'Content-Type: application/json', '--data', JSON.stringify({ keytext: k.publicKey.armor() }), `${s.base}/vks/v1/upload`])).toString());
-      expect(vks.key_fpr).toBe(k.publicKey.getFingerprint().toUpperCase());
+      expect(v2.inserted).toEqual([{ version: 4, fingerprint: k.fpr.toLowerCase() }]);
+      const vks = JSON.parse((await run('curl', ['-sSf', '-H', 'Content-Type: application/json', '--data', JSON.stringify({ keytext: k.armored }), `${s.base}/vks/v1/upload`])).toString());
+      expect(vks.key_fpr).toBe(k.fpr);
     });
   });
 
@@ -118,12 +117,12 @@ describe('real clients over HKP v2 and VKS', () => {
     });
 
     test('posts a bundle to /pks/v2/certs and JSON to /vks/v1/upload (preflighted) and reads the answers', async () => {
-      const a = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'Browser', email: 'browser@example.org' }], format: 'object' });
-      const v2 = await browserFetch(`${s.base}/pks/v2/certs`, { method: 'POST', body: [...a.publicKey.write()], type: 'application/pgp' });
+      const a = await makeKey([{ name: 'Browser', email: 'browser@example.org' }]);
+      const v2 = await browserFetch(`${s.base}/pks/v2/certs`, { method: 'POST', body: [...a.binary], type: 'application/pgp' });
       expect(v2.status).toBe(200);
-      expect(JSON.parse(Buffer.from(v2.body, 'base64').toString()).inserted).toEqual([{ version: 4, fingerprint: a.publicKey.getFingerprint() }]);
-      const b = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'Browser', email: 'browser-vks@example.org' }], format: 'object' });
-      const vks = await browserFetch(`${s.base}/vks/v1/upload`, { method: 'POST', body: JSON.stringify({ keytext: b.publicKey.armor() }), type: 'application/json' });
+      expect(JSON.parse(Buffer.from(v2.body, 'base64').toString()).inserted).toEqual([{ version: 4, fingerprint: a.fpr.toLowerCase() }]);
+      const b = await makeKey([{ name: 'Browser', email: 'browser-vks@example.org' }]);
+      const vks = await browserFetch(`${s.base}/vks/v1/upload`, { method: 'POST', body: JSON.stringify({ keytext: b.armored }), type: 'application/json' });
       expect(vks.status).toBe(200);
       expect(JSON.parse(Buffer.from(vks.body, 'base64').toString()).status).toEqual({ 'browser-vks@example.org': 'published' });
     });
@@ -145,11 +144,11 @@ describe('real clients over HKP v2 and VKS', () => {
     });
 
     test('sends a key that v2 and VKS then serve', async () => {
-      const k = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'Sequoia', email: 'sq-send@example.org' }], format: 'object' });
+      const k = await makeKey([{ name: 'Sequoia', email: 'sq-send@example.org' }]);
       const file = join(tmp, 'sq-send.asc');
-      writeFileSync(file, k.publicKey.armor());
+      writeFileSync(file, k.armored);
       await run('sq', ['keyserver', '--policy', 'insecure', '--server', hkp(), 'send', file]);
-      const fpr = k.publicKey.getFingerprint().toUpperCase();
+      const fpr = k.fpr;
       expect((await fetch(`${s.base}/pks/v2/certs/by-identity/sq-send@example.org`)).status).toBe(200);
       expect((await fetch(`${s.base}/vks/v1/by-fingerprint/${fpr}`)).status).toBe(200);
     });

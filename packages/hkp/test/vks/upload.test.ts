@@ -5,15 +5,9 @@
  * `{"error": …}` with 400 (not JSON, no keytext, unreadable, refused key), 413 past the body
  * limit; request-verify answers the same shape for a known token and 400 otherwise.
  */
-import * as openpgp from 'openpgp';
-import { splitPackets, Tag } from '@dkeyserv/pgp';
-import { ApiServer, startApiServer } from '../helpers/api-server';
+import { ApiServer, makeKey, startApiServer, withoutUidSelfSig } from '../helpers/api-server';
 
-async function newKey(emails: string[], extraName?: string): Promise<{ binary: Buffer; armored: string; fpr: string }> {
-  const userIDs = [...emails.map((email) => ({ name: 'Upload Person', email })), ...(extraName ? [{ name: extraName }] : [])];
-  const k = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs, format: 'object' });
-  return { binary: Buffer.from(k.publicKey.write()), armored: k.publicKey.armor(), fpr: k.publicKey.getFingerprint().toUpperCase() };
-}
+const newKey = (emails: string[], extraName?: string) => makeKey([...emails.map((email) => ({ name: 'Upload Person', email })), ...(extraName ? [{ name: extraName }] : [])]);
 
 describe('VKS v1 upload', () => {
   let s: ApiServer;
@@ -53,9 +47,7 @@ describe('VKS v1 upload', () => {
 
   test('errors are {"error": …}: not JSON, no keytext, unreadable, a refused key; CORS', async () => {
     const k = await newKey(['refused@example.org']);
-    const packets = splitPackets(k.binary);
-    const uid = packets.findIndex((p) => p.tag === Tag.UserId);
-    const unsigned = Buffer.concat(packets.filter((_, i) => i !== uid + 1).map((p) => p.raw)).toString('base64');
+    const unsigned = withoutUidSelfSig(k.binary).toString('base64');
     for (const [body, pattern] of [
       ['keytext=abc', /^expected application\/json data/],
       [['a list'], /^expected application\/json data/],
