@@ -20,12 +20,3 @@ export function sendBundle(ctx: Koa.Context, keys: readonly ServedKey[], what: s
   ctx.set('X-HKP-Results-Count', String(keys.length));
   ctx.body = Buffer.concat(keys.map((k) => k.bytes));
 }
-
-/** Decode one percent-encoded path segment; a bad escape is 404 like any malformed identifier. */
-export function decodeIdentifier(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw new HttpError(404, 'identifier is not valid percent-encoded UTF-8');
-  }
-}

@@ -4,8 +4,8 @@
  * bundle, newest first; none is 404.
  */
 import { PathHandler } from '../handler';
-import { decodeIdentifier, sendBundle } from './bundle';
-import { findByIdentity } from './identity';
+import { sendBundle } from './bundle';
+import { decodeIdentifier, findByIdentity } from './identity';
 
 export const byIdentity: PathHandler = (ctx, env, [raw]) => {
   const identity = decodeIdentifier(raw);

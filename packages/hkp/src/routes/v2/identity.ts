@@ -13,6 +13,15 @@ import { lookupRecords, ServedKey, servedKeys } from '../served-keys';
 
 const ADDRESS = /^[^\s<>@]+@[^\s<>@]+$/;
 
+/** Decode one percent-encoded path segment; a bad escape is 404 like any malformed identifier. */
+export function decodeIdentifier(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(404, 'identifier is not valid percent-encoded UTF-8');
+  }
+}
+
 /** Whether a User ID matches an identity (both compared lower-cased). */
 export function uidMatches(uid: string, identity: string): boolean {
   const text = uid.trim().toLowerCase();

@@ -11,8 +11,7 @@ import { ALGO_NAMES, keyView } from '../../model';
 import { PathHandler } from '../handler';
 import { sendJson } from '../respond';
 import { ServedKey } from '../served-keys';
-import { decodeIdentifier } from './bundle';
-import { findByIdentity } from './identity';
+import { decodeIdentifier, findByIdentity } from './identity';
 
 /** Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ`. */
 export function rfc3339(seconds: number): string {
