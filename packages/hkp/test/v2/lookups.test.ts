@@ -15,6 +15,7 @@ const SECURITY = '0D59D2B15144766A14D241C66BAF400B05C3E651'; // security@debian.
 describe('HKP v2 lookups', () => {
   let s: ApiServer;
   let mailless: string;
+  let twoAddresses: string;
   let v6: string;
 
   beforeAll(async () => {
@@ -22,6 +23,8 @@ describe('HKP v2 lookups', () => {
     const k = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'Mailless Person' }], format: 'binary' });
     const r = s.store.ingest(splitPackets(Buffer.from(k.publicKey)));
     mailless = r.fpr!.toUpperCase();
+    const two = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'alice@two.example', email: 'bob@two.example' }], format: 'binary' });
+    twoAddresses = s.store.ingest(splitPackets(Buffer.from(two.publicKey))).fpr!.toUpperCase();
     const six = await makeV6Key('six@example.org');
     // stored because the store keeps hockeypuck-2.4, a policy that carries v6 keys
     expect(s.store.ingest(splitPackets(six.publicKey)).status).toBe('new');
@@ -93,6 +96,15 @@ describe('HKP v2 lookups', () => {
     expect(r.status).toBe(200);
     expect(fingerprintsIn(await bytes(r))).toEqual([mailless]);
     expect((await get(`/pks/v2/certs/by-identity/Mailless`)).status).toBe(404);
+  });
+
+  test('by-identity: a User ID holding two addresses matches neither, only as a whole', async () => {
+    for (const id of ['bob@two.example', 'alice@two.example']) expect([id, (await get(`/pks/v2/certs/by-identity/${id}`)).status]).toEqual([id, 404]);
+    const whole = await get(`/pks/v2/certs/by-identity/${encodeURIComponent('alice@two.example <bob@two.example>')}`);
+    expect(whole.status).toBe(200);
+    expect(fingerprintsIn(await bytes(whole))).toEqual([twoAddresses]);
+    // v1 finds it by the address its index holds: the stricter rule is v2's
+    expect((await get('/pks/lookup?op=get&search=bob@two.example')).status).toBe(200);
   });
 
   test('by-identity: every key with the address, concatenated, newest first as in v1', async () => {
