@@ -107,6 +107,18 @@ describe('HKP v2 lookups', () => {
     expect((await get('/pks/lookup?op=get&search=bob@two.example')).status).toBe(200);
   });
 
+  test('by-identity over a 200 kB User ID answers at once (identity matching is linear)', async () => {
+    const k = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'a'.repeat(200_000), email: 'long@example.org' }], format: 'binary' });
+    const fpr = s.store.ingest(splitPackets(Buffer.from(k.publicKey))).fpr!.toUpperCase();
+    const started = Date.now();
+    const r = await get('/pks/v2/certs/by-identity/long@example.org');
+    expect(r.status).toBe(200);
+    expect(fingerprintsIn(await bytes(r))).toEqual([fpr]);
+    expect((await get('/pks/v2/index/long@example.org')).status).toBe(200);
+    // a backtracking pattern takes minutes here; generous for a loaded 2-core machine
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   test('by-identity: every key with the address, concatenated, newest first as in v1', async () => {
     const r = await get('/pks/v2/certs/by-identity/debian-cd@lists.debian.org');
     expect(r.status).toBe(200);

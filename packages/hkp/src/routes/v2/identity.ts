@@ -10,6 +10,7 @@ import { keyView } from '../../model';
 import { MAX_SEARCH_LENGTH } from '../../search-term';
 import { RouteEnv } from '../env';
 import { lookupRecords, ServedKey, servedKeys } from '../served-keys';
+import { isAddressLike } from '../uid-address';
 
 const ADDRESS = /^[^\s<>@]+@[^\s<>@]+$/;
 
@@ -22,14 +23,21 @@ export function decodeIdentifier(raw: string): string {
   }
 }
 
-/** Whether a User ID matches an identity (both compared lower-cased). */
+/** The address-like tokens of a User ID: runs between white space and angle brackets with an `@` inside. */
+function addressTokens(text: string): string[] {
+  return text.split(/[\s<>]+/).filter(isAddressLike);
+}
+
+/**
+ * Whether a User ID matches an identity (both compared lower-cased). Linear in the User ID's
+ * length, which a key's owner chooses (megabytes are storable): no backtracking pattern.
+ */
 export function uidMatches(uid: string, identity: string): boolean {
   const text = uid.trim().toLowerCase();
   const want = identity.trim().toLowerCase();
   if (text === want) return true;
-  if ((text.match(/[^\s<>]+@[^\s<>]+/g) ?? []).length !== 1) return false;
-  const m = /<([^<>\s]+@[^<>\s]+)>/.exec(text);
-  return m !== null && m[1] === want;
+  const tokens = addressTokens(text);
+  return tokens.length === 1 && tokens[0] === want && text.includes(`<${want}>`);
 }
 
 /** The served keys with a served User ID matching `identity`, newest first. */

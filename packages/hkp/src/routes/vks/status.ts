@@ -7,10 +7,10 @@
  * fingerprint; `request-verify` takes it back.
  */
 import { KeyRecord } from '@dkeyserv/db';
-import { uidEmail } from '@dkeyserv/pgp';
 import { keyView } from '../../model';
 import { RouteEnv } from '../env';
 import { fprHex } from '../served-keys';
+import { uidAddress } from '../uid-address';
 
 export type AddressStatus = 'published' | 'revoked' | 'unpublished';
 
@@ -25,7 +25,7 @@ const RANK: Record<AddressStatus, number> = { unpublished: 0, revoked: 1, publis
 export function keyAnswer(env: RouteEnv, record: KeyRecord): VksKeyAnswer {
   const status: Record<string, AddressStatus> = {};
   for (const u of keyView(env.store, record).uids) {
-    const address = u.isAttribute ? undefined : uidEmail(u.text);
+    const address = u.isAttribute ? undefined : uidAddress(u.text);
     if (!address) continue;
     const s: AddressStatus = !u.served ? 'unpublished' : u.revoked ? 'revoked' : 'published';
     if (!status[address] || RANK[s] > RANK[status[address]]) status[address] = s;
