@@ -23,8 +23,8 @@ describe('HKP v2 discovery', () => {
     expect(r.headers.get('access-control-allow-methods')).toContain('GET');
   });
 
-  test('OPTIONS certs: Allow POST, one Accept per media type taken, a preflight for Content-Type', async () => {
-    const r = await req('OPTIONS', '/pks/v2/certs');
+  test.each(['/pks/v2/certs', '/pks/v2/certs/'])('OPTIONS %s: Allow POST, one Accept per media type taken, a preflight for Content-Type', async (path) => {
+    const r = await req('OPTIONS', path);
     expect(r.status).toBe(200);
     expect(r.headers.get('allow')).toBe('POST, OPTIONS');
     // fetch joins repeated headers with ", "

@@ -8,8 +8,9 @@ import { PathHandler } from '../handler';
 import { categoryOf } from './categories';
 
 export const discovery: PathHandler = (ctx, _env, [rest]) => {
-  const found = categoryOf(rest ?? '');
-  if (!found) throw new HttpError(501, `HKP v2 category not offered here: ${JSON.stringify((rest ?? '').slice(0, 64))}`);
+  const path = (rest ?? '').replace(/\/+$/, '');
+  const found = categoryOf(path);
+  if (!found) throw new HttpError(501, `HKP v2 category not offered here: ${JSON.stringify(path.slice(0, 64))}`);
   const { category } = found;
   ctx.set('Allow', category.allow);
   ctx.set('Access-Control-Allow-Methods', category.allow);
