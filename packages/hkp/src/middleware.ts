@@ -9,6 +9,7 @@ import { Logger } from '@dkeyserv/db';
 import { HttpError } from './errors';
 import { HkpMetrics } from './metrics-registry';
 import { RateLimiter, requestVerdict } from './ratelimit';
+import { categoryOf } from './routes/v2/categories';
 import { lingerOnClose } from './server';
 import * as web from './web';
 
@@ -25,8 +26,13 @@ export function requestMetrics(metrics: HkpMetrics): Koa.Middleware {
   };
 }
 
-/** The metrics label of a path: the path itself for /pks/ and the pages, `/key`, or `other`. */
+/**
+ * The metrics label of a path: the HKP v2 category or VKS call (never the identifier: labels stay
+ * few), the path itself for other /pks/ paths and the pages, `/key`, or `other`.
+ */
 function routeName(path: string): string {
+  if (path === '/pks/v2' || path.startsWith('/pks/v2/')) return `/pks/v2/${categoryOf(path.slice('/pks/v2/'.length))?.category.name ?? 'other'}`;
+  if (path.startsWith('/vks/')) return /^\/vks\/v1\/(by-fingerprint|by-keyid|by-email|upload|request-verify)(\/|$)/.exec(path)?.[0].replace(/\/$/, '') ?? '/vks/other';
   if (path.startsWith('/pks/')) return path;
   if (path.startsWith('/key/')) return '/key';
   return ['/', '/upload', '/metrics', '/assets/style.css'].includes(path) ? path : 'other';
@@ -44,7 +50,10 @@ export function errorAnswers(logger: Logger, page: web.PageContext): Koa.Middlew
       ctx.status = err.status;
       for (const [k, v] of Object.entries(err.headers)) ctx.set(k, v);
       if (err.headers.Connection === 'close') lingerOnClose(ctx.req.socket);
-      if (ctx.state.html) {
+      if (ctx.state.json) {
+        ctx.type = 'application/json';
+        ctx.body = JSON.stringify({ error: err.message }) + '\n';
+      } else if (ctx.state.html) {
         ctx.type = 'text/html; charset=utf-8';
         ctx.body = web.renderErrorPage(page, err.status, err.message);
       } else {
@@ -68,10 +77,13 @@ export function cors(): Koa.Middleware {
   };
 }
 
-/** Per-IP budgets (ratelimit.ts); `POST /pks/add` also counts against the upload budget. */
+/** The submission paths: `/pks/add`, HKP v2's and VKS's (docs/hkp.md §6, §12, §13). */
+const UPLOAD_PATHS = new Set(['/pks/add', '/pks/v2/certs', '/vks/v1/upload']);
+
+/** Per-IP budgets (ratelimit.ts); a `POST` to an upload path also counts against the upload budget. */
 export function rateLimit(limiter: RateLimiter, metrics: HkpMetrics): Koa.Middleware {
   return async (ctx, next) => {
-    await requestVerdict(limiter, ctx.req, ctx.ip, ctx.path === '/pks/add' && ctx.method === 'POST').catch((e) => {
+    await requestVerdict(limiter, ctx.req, ctx.ip, UPLOAD_PATHS.has(ctx.path) && ctx.method === 'POST').catch((e) => {
       metrics.rateLimited.inc();
       throw e;
     });
@@ -79,10 +91,13 @@ export function rateLimit(limiter: RateLimiter, metrics: HkpMetrics): Koa.Middle
   };
 }
 
-/** `OPTIONS` on any path: 204 with `Allow` and the CORS method and header lists. */
+/**
+ * `OPTIONS` on any path but HKP v2's: 204 with `Allow` and the CORS method and header lists.
+ * Under `/pks/v2/` OPTIONS is discovery, a route of its own (routes/v2/discovery.ts).
+ */
 export function preflight(): Koa.Middleware {
   return (ctx, next) => {
-    if (ctx.method !== 'OPTIONS') return next();
+    if (ctx.method !== 'OPTIONS' || ctx.path === '/pks/v2' || ctx.path.startsWith('/pks/v2/')) return next();
     ctx.set('Allow', 'GET, HEAD, POST, OPTIONS');
     ctx.set('Access-Control-Allow-Methods', 'GET, HEAD, POST, OPTIONS');
     ctx.set('Access-Control-Allow-Headers', 'Content-Type');

@@ -1,6 +1,6 @@
 /**
  * Per-IP rate limiting (rate-limiter-flexible, in memory): a budget of requests per window for
- * everything, and a smaller one for `/pks/add`. Over budget: 429 with Retry-After. In an HKP
+ * everything, and a smaller one for uploads (`/pks/add`, HKP v2, VKS). Over budget: 429 with Retry-After. In an HKP
  * worker (`cluster`) the budgets live in the primary, which counts for all workers together
  * (RateLimiterCluster; the primary runs `startLimitKeeper`, docs/operations.md §12).
  */
@@ -11,7 +11,7 @@ import { HttpError } from './errors';
 export interface RateLimitOptions {
   /** requests per IP per window (0: no limit) */
   requests: number;
-  /** uploads (POST /pks/add) per IP per window (0: no limit) */
+  /** uploads (POST /pks/add, /pks/v2/certs, /vks/v1/upload) per IP per window (0: no limit) */
   uploads: number;
   /** window in seconds */
   windowSeconds: number;

@@ -8,7 +8,11 @@
  * - `/pks/lookup`: the query string is parsed (bad encoding: 400), its `op` (default `index`)
  *   picks the row; an op no row names is 400 (SKS would quietly treat it as `index`).
  *
- * `GET` rows answer HEAD too; `ANY` rows every method (OPTIONS never gets here, see middleware.ts).
+ * `GET` rows answer HEAD too; `ANY` rows every method. OPTIONS reaches only `OPTIONS` rows, under
+ * `/pks/v2/` (the middleware answers it everywhere else, see middleware.ts).
+ *
+ * HKP v2 (`/pks/v2/`, docs/hkp.md §12) and Hagrid's VKS v1 (`/vks/v1/`, §13) bring their rows
+ * from routes/v2 and routes/vks, one file per operation there too.
  */
 import Koa from 'koa';
 import { HttpError } from '../errors';
@@ -24,13 +28,18 @@ import { indexOp } from './lookup-index';
 import { metrics } from './metrics';
 import { KEY_PAGE, keyPage, searchPage, stylesheet, uploadPage } from './pages';
 import { statsOp } from './stats';
+import { V2_ROUTES } from './v2';
+import { VKS_ROUTES } from './vks';
 import { xAttestations } from './x-attestations';
 import { xQuorumOp } from './x-quorum';
 
-export type Method = 'GET' | 'POST' | 'ANY';
+export type Method = 'GET' | 'POST' | 'OPTIONS' | 'ANY';
 
-/** How errors are answered: `page`, an HTML error page; `page-unless-mr`, one unless `options=mr`; else one line of text. */
-export type ErrorForm = 'text' | 'page' | 'page-unless-mr';
+/**
+ * How errors are answered: `page`, an HTML error page; `page-unless-mr`, one unless `options=mr`;
+ * `json`, `{"error": "<line>"}` (VKS submissions); else one line of text.
+ */
+export type ErrorForm = 'text' | 'page' | 'page-unless-mr' | 'json';
 
 export interface OpRoute {
   method: 'GET';
@@ -73,6 +82,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'ANY', path: '/upload', handler: uploadPage, errors: 'page' },
   { method: 'ANY', path: '/assets/style.css', handler: stylesheet },
   { method: 'GET', path: KEY_PAGE, handler: keyPage, errors: 'page' },
+  ...V2_ROUTES,
+  ...VKS_ROUTES,
 ];
 
 const isOpRoute = (r: Route): r is OpRoute => 'op' in r;
@@ -105,6 +116,7 @@ export function router(env: RouteEnv, routes: readonly Route[] = ROUTES): Koa.Mi
     const { route, params } = allowed[0];
     if (isOpRoute(route)) return dispatchOp(ctx, env, allowed.map((r) => r.route).filter(isOpRoute));
     if (route.errors === 'page') ctx.state.html = true;
+    if (route.errors === 'json') ctx.state.json = true;
     return route.handler(ctx, env, params);
   };
 }
