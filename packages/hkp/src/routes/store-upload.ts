@@ -8,7 +8,7 @@ import { AddOutcome, uploadKeys } from '../add-keys';
 import { RouteEnv } from './env';
 
 export async function storeUpload(env: RouteEnv, contentType: string, body: Buffer, ip: string): Promise<AddOutcome> {
-  const outcome = env.cluster ? await env.cluster.upload(contentType, body) : await Promise.resolve(uploadKeys(env.store, contentType, body));
+  const outcome = env.cluster ? await env.cluster.upload(contentType, body) : await uploadKeys(env.store, contentType, body, env.preparer);
   const counts: Record<string, number> = { new: 0, updated: 0, unchanged: 0, rejected: 0 };
   for (const r of outcome.results) {
     env.metrics.keys.inc({ outcome: r.status });
