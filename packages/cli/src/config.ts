@@ -5,13 +5,14 @@
  *   data = "./data"            hostname = "keys.example.org"   nodename = "dkeyserv"   contact = ""
  *   [hkp]        listen = "127.0.0.1:11371"  maxBodyBytes = 5242880  maxResults = 500
  *                workers = 0 (HTTP processes; 0: one per core)  cacheBytes = 67108864 (all workers together)
+ *                maxConnectionsPerIp = 256  firstByteTimeout = 5 (seconds)
  *   [hkp.rateLimit]  requests = 600  uploads = 30  windowSeconds = 60
  *   [limits]     maxPackets = 20000  maxKeyBytes = 8388608
  *   [import]     bufferMiB = 64     (raw key bytes read and not yet written, docs/operations.md §4)
  *   [recon]      listen = "127.0.0.1:11370" (or "none")  gossipInterval = 60  peers = ["HOST:PORT", "HOST:PORT/POLICY"]
  *                policies = ["sks", "hockeypuck"]   (recon policies kept by a new store, docs/recon-policies.md)
  *                membership = "/path/to/membership"   (an SKS-style `host port` file)
- *                configTimeout = 30  messageTimeout = 60  sessionTimeout = 900   (seconds)
+ *                configTimeout = 10  messageTimeout = 60  sessionTimeout = 900   (seconds)
  *   [quorum]     name = "example-quorum"  version = 1      (the peer set: quorum mode on)
  *   [[quorum.member]]  name = "alpha"  key = "<node-id base64>"  recon = "HOST:PORT"  http = "URL"
  */
@@ -43,6 +44,10 @@ export interface Config {
     workers: number;
     /** response cache bytes of all HKP processes together */
     cacheBytes: number;
+    /** connections per client address, all workers together; 0: no limit (docs/hkp.md §10) */
+    maxConnectionsPerIp: number;
+    /** seconds a connection may stay silent before the first byte of a request */
+    firstByteTimeout: number;
     rateLimit: { requests: number; uploads: number; windowSeconds: number };
   };
   limits: { maxPackets: number; maxKeyBytes: number };
@@ -77,11 +82,13 @@ export const DEFAULT_CONFIG: Config = {
     maxResults: 500,
     workers: 0,
     cacheBytes: 64 * 1024 * 1024,
+    maxConnectionsPerIp: 256,
+    firstByteTimeout: 5,
     rateLimit: { requests: 600, uploads: 30, windowSeconds: 60 },
   },
   limits: { maxPackets: 20_000, maxKeyBytes: 8 * 1024 * 1024 },
   import: { bufferMiB: 64 },
-  recon: { listen: { host: '127.0.0.1', port: 11370 }, gossipInterval: 60, peers: [], configTimeout: 30, messageTimeout: 60, sessionTimeout: 900 },
+  recon: { listen: { host: '127.0.0.1', port: 11370 }, gossipInterval: 60, peers: [], configTimeout: 10, messageTimeout: 60, sessionTimeout: 900 },
 };
 
 /** `HOST:PORT` or `HOST:PORT/POLICY`. */
@@ -110,7 +117,7 @@ const SHAPE: Shape = {
   hostname: 'string',
   nodename: 'string',
   contact: 'string',
-  hkp: { listen: 'hostport', maxBodyBytes: 'int', maxResults: 'int', workers: 'int', cacheBytes: 'int', rateLimit: { requests: 'int', uploads: 'int', windowSeconds: 'int' } },
+  hkp: { listen: 'hostport', maxBodyBytes: 'int', maxResults: 'int', workers: 'int', cacheBytes: 'int', maxConnectionsPerIp: 'int', firstByteTimeout: 'int', rateLimit: { requests: 'int', uploads: 'int', windowSeconds: 'int' } },
   limits: { maxPackets: 'int', maxKeyBytes: 'int' },
   import: { bufferMiB: 'int' },
   recon: {

@@ -16,6 +16,7 @@ import { HttpError } from '../errors';
 import { HkpMetrics } from '../metrics-registry';
 import { startLimitKeeper } from '../ratelimit';
 import { PeerView } from '../stats-view';
+import { IpTally } from './ip-tally';
 import { isHkpMessage, PrimaryMessage, WireError, WorkerMessage } from './messages';
 
 /** The environment variable that tells a forked process it is HKP worker N of M (`N/M`). */
@@ -46,6 +47,8 @@ export interface HkpClusterOptions {
   /** the primary's own metrics (recon sessions, this process), added to the workers' */
   metrics: HkpMetrics;
   peers: () => PeerView[];
+  /** the per-address connection limit, kept across the workers (ip-tally.ts); 0 or absent: none */
+  maxConnectionsPerIp?: number;
 }
 
 export class ClusterStartError extends Error {
@@ -72,6 +75,7 @@ export class HkpCluster {
   private stopping = false;
   private starting?: { listening: Set<number>; resolve(): void; reject(e: Error): void };
   private readonly pushTimer: NodeJS.Timeout;
+  private readonly tally: IpTally;
   private readonly onMessage = (w: Worker, m: unknown) => {
     if (isHkpMessage<WorkerMessage>(m)) this.handle(w, m);
   };
@@ -94,6 +98,7 @@ export class HkpCluster {
     cluster.on('message', this.onMessage);
     cluster.on('exit', this.onExit);
     this.pushTimer = setInterval(() => this.pushPeers(), PEERS_PUSH_MS).unref();
+    this.tally = new IpTally(opts.maxConnectionsPerIp ?? 0, opts.workers);
   }
 
   /** Fork the workers; resolves once every one listens (rejects if one cannot). */
@@ -138,6 +143,7 @@ export class HkpCluster {
     );
     cluster.off('message', this.onMessage);
     cluster.off('exit', this.onExit);
+    this.tally.stop();
   }
 
   private fork(slot: number): void {
