@@ -41,6 +41,8 @@ export class ConnectionGuard {
   private readonly idle = new Set<Socket>();
   /** over the per-address limit, oldest first: their requests are answered 503 (server.ts) */
   private readonly refused = new Set<Socket>();
+  /** bytes read from an idle connection when it became idle */
+  private readonly readWhenIdle = new WeakMap<Socket, number>();
   private live = 0;
   private readonly evictAbove: number;
 
@@ -66,7 +68,7 @@ export class ConnectionGuard {
     const n = this.perClient.get(client) ?? 0;
     const max = this.limits.maxConnectionsPerIp;
     const refuse = max > 0 && (n >= max || (this.shared !== undefined && n >= this.shared.share && this.shared.full(client)));
-    // node's http server closes a socket whose timeout fires (no 'timeout' listener here)
+    // its timeout fires server.ts's 'timeout' handler
     if (refuse) {
       this.refused.add(socket);
       socket.setTimeout(REFUSED_TIMEOUT_MS);
@@ -97,7 +99,14 @@ export class ConnectionGuard {
 
   /** Its response is done: idle again until the next request (node's keepAliveTimeout runs). */
   waiting(socket: Socket): void {
-    if (!socket.destroyed) this.idle.add(socket);
+    if (socket.destroyed) return;
+    this.idle.add(socket);
+    this.readWhenIdle.set(socket, socket.bytesRead);
+  }
+
+  /** Whether an idle connection has sent part of a request (a timeout then answers 408). */
+  partial(socket: Socket): boolean {
+    return socket.bytesRead > (this.readWhenIdle.get(socket) ?? 0);
   }
 
   private count(client: string, n: number): void {

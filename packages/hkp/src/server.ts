@@ -15,12 +15,15 @@ export class ListenError extends Error {
   }
 }
 
+/** how long a closing connection may still read what it was sent */
+const LINGER_MS = 2000;
+
 /**
  * Close after the response without a reset: a client still sending a body we refused gets time
  * to read the answer (a "lingering close"), instead of an RST that discards it. Node's HTTP server
  * calls destroySoon() after a `Connection: close` response.
  */
-export function lingerOnClose(socket: Socket, ms = 2000): void {
+export function lingerOnClose(socket: Socket, ms = LINGER_MS): void {
   socket.destroySoon = () => {
     socket.end();
     socket.resume(); // read and discard what the client still sends
@@ -97,6 +100,12 @@ export function listen(app: Koa, opts: ListenOptions): Promise<RunningServer> {
   server.maxConnections = limits.maxConnections;
   server.on('connection', (socket: Socket) => guard.admit(socket));
   server.on('clientError', onClientError);
+  // a connection silent too long (connection-guard.ts): closed; 408 if it had begun a request
+  server.on('timeout', (socket: Socket) => {
+    if (!guard.partial(socket)) return socket.destroy();
+    onClientError(Object.assign(new Error('headers timeout'), { code: 'ERR_HTTP_HEADERS_TIMEOUT' }), socket);
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  });
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       reject(

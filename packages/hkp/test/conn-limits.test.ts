@@ -25,15 +25,9 @@ afterAll(async () => {
 });
 
 async function serve(opts: Omit<ListenOptions, 'host' | 'port'>): Promise<RunningServer> {
-  const app = createHkpApp({
-    store,
-    logger: silentLogger,
-    options: {
-      ...DEFAULT_HKP_OPTIONS,
-      rateLimit: { requests: 0, uploads: 0, windowSeconds: 60 },
-      identity: { hostname: 'test.invalid', nodename: 'test-node', software: 'dkeyserv', version: '0.1.0', httpAddr: '127.0.0.1:0' },
-    },
-  });
+  // rate limits off: this test counts connections, not requests
+  const identity = { hostname: 'conn.test', nodename: 'n', software: 'dkeyserv', version: '0', httpAddr: '127.0.0.1:0' };
+  const app = createHkpApp({ store, logger: silentLogger, options: { ...DEFAULT_HKP_OPTIONS, rateLimit: { requests: 0, uploads: 0, windowSeconds: 60 }, identity } });
   return listen(app, { host: '127.0.0.1', port: 0, ...opts });
 }
 
@@ -122,6 +116,19 @@ test('a connection that sends nothing is closed after the first-byte timeout', a
     expect(ms).toBeGreaterThanOrEqual(250);
     expect(ms).toBeLessThan(3_000);
     expect(s.text).toBe('');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a request line begun and then stopped gets a 408 with a reason when the connection falls silent', async () => {
+  const server = await serve({ firstByteTimeoutMs: 300 });
+  try {
+    const s = await open(server.port);
+    s.write('GET /pks/health HTTP/1.1\r\nHost: x\r\n');
+    await until(() => s.closedAt !== undefined, 5_000);
+    expect(s.text.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+    expect(s.text).toMatch(/\r\n\r\nthe request was not received in time\n$/);
   } finally {
     await server.close();
   }
