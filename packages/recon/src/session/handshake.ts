@@ -8,13 +8,13 @@
  * the peer sent): SKS and conflux initiators write theirs without waiting for ours, so nobody waits
  * on anybody.
  *
- * The whole exchange has one deadline (docs/recon.md §11). A peer that misses it (or sends what
- * cannot be read) is told why where the protocol has room: a bare "failed" status when it next
- * reads our status, else an `Error` message.
+ * The whole exchange has one deadline (docs/recon.md §11). A peer that misses it is told why
+ * where the protocol has room: a bare "failed" status when it next reads our status, else an
+ * `Error` message. Unreadable bytes are not answered: the connection is closed.
  */
 import { checkConfig, ConfigMessage, configMessage, encodeConfigStatus, parseConfig, PeerConfig, ReconConfig } from '../messages/config';
 import { ReconConfigError } from '../errors';
-import { ReconConnection } from './connection';
+import { ReconConnection, ReconDeadlineError } from './connection';
 
 export interface ConfigExchange {
   peer: PeerConfig;
@@ -55,11 +55,12 @@ export async function exchangeConfig(conn: ReconConnection, local: ReconConfig |
   return { peer, remote, local: ours };
 }
 
-/** A read that failed: tell the peer why in the form it reads next, then fail the same. */
+/** A read that missed the deadline: tell the peer in the form it reads next, then fail the same. */
 async function told<T>(read: Promise<T>, conn: ReconConnection, next: 'status' | 'message'): Promise<T> {
   try {
     return await read;
   } catch (e) {
+    if (!(e instanceof ReconDeadlineError)) throw e;
     const reason = (e as Error).message;
     if (next === 'status') conn.writeRaw(encodeConfigStatus({ passed: false, reason }));
     else conn.write({ type: 'Error', text: reason });
