@@ -6,6 +6,7 @@
  *   [hkp]        listen = "127.0.0.1:11371"  maxBodyBytes = 5242880  maxResults = 500
  *                workers = 0 (HTTP processes; 0: one per core)  cacheBytes = 67108864 (all workers together)
  *                verifyThreads = 0 (threads checking uploads' and recovered keys' signatures; 0: 1, or 2 from 4 cores)
+ *                maxConnectionsPerIp = 256  firstByteTimeout = 5 (seconds)
  *   [hkp.rateLimit]  requests = 600  uploads = 30  windowSeconds = 60
  *   [limits]     maxPackets = 20000  maxKeyBytes = 8388608
  *                keyBudgetMs = 500  (signature checks of one uploaded or recovered key; 0: none, docs/operations.md §13)
@@ -13,7 +14,7 @@
  *   [recon]      listen = "127.0.0.1:11370" (or "none")  gossipInterval = 60  peers = ["HOST:PORT", "HOST:PORT/POLICY"]
  *                policies = ["sks", "hockeypuck"]   (recon policies kept by a new store, docs/recon-policies.md)
  *                membership = "/path/to/membership"   (an SKS-style `host port` file)
- *                configTimeout = 30  messageTimeout = 60  sessionTimeout = 900   (seconds)
+ *                configTimeout = 10  messageTimeout = 60  sessionTimeout = 900   (seconds)
  *   [quorum]     name = "example-quorum"  version = 1      (the peer set: quorum mode on)
  *   [[quorum.member]]  name = "alpha"  key = "<node-id base64>"  recon = "HOST:PORT"  http = "URL"
  */
@@ -47,6 +48,10 @@ export interface Config {
     cacheBytes: number;
     /** worker threads checking uploads' and recovered keys' signatures (docs/operations.md §13); 0: by cores */
     verifyThreads: number;
+    /** connections per client address, all workers together; 0: no limit (docs/hkp.md §10) */
+    maxConnectionsPerIp: number;
+    /** seconds a connection may stay silent before the first byte of a request */
+    firstByteTimeout: number;
     rateLimit: { requests: number; uploads: number; windowSeconds: number };
   };
   /** keyBudgetMs: wall-clock ms for one uploaded or recovered key's signature checks, 0: no budget (docs/operations.md §13) */
@@ -83,11 +88,13 @@ export const DEFAULT_CONFIG: Config = {
     workers: 0,
     cacheBytes: 64 * 1024 * 1024,
     verifyThreads: 0,
+    maxConnectionsPerIp: 256,
+    firstByteTimeout: 5,
     rateLimit: { requests: 600, uploads: 30, windowSeconds: 60 },
   },
   limits: { maxPackets: 20_000, maxKeyBytes: 8 * 1024 * 1024, keyBudgetMs: 500 },
   import: { bufferMiB: 64 },
-  recon: { listen: { host: '127.0.0.1', port: 11370 }, gossipInterval: 60, peers: [], configTimeout: 30, messageTimeout: 60, sessionTimeout: 900 },
+  recon: { listen: { host: '127.0.0.1', port: 11370 }, gossipInterval: 60, peers: [], configTimeout: 10, messageTimeout: 60, sessionTimeout: 900 },
 };
 
 /** `HOST:PORT` or `HOST:PORT/POLICY`. */
@@ -116,7 +123,7 @@ const SHAPE: Shape = {
   hostname: 'string',
   nodename: 'string',
   contact: 'string',
-  hkp: { listen: 'hostport', maxBodyBytes: 'int', maxResults: 'int', workers: 'int', cacheBytes: 'int', verifyThreads: 'int', rateLimit: { requests: 'int', uploads: 'int', windowSeconds: 'int' } },
+  hkp: { listen: 'hostport', maxBodyBytes: 'int', maxResults: 'int', workers: 'int', cacheBytes: 'int', verifyThreads: 'int', maxConnectionsPerIp: 'int', firstByteTimeout: 'int', rateLimit: { requests: 'int', uploads: 'int', windowSeconds: 'int' } },
   limits: { maxPackets: 'int', maxKeyBytes: 'int', keyBudgetMs: 'int' },
   import: { bufferMiB: 'int' },
   recon: {

@@ -5,7 +5,7 @@
  * uploads. Stops on SIGTERM/SIGINT, or when the primary goes away.
  */
 import { hostname } from 'node:os';
-import { createHkpApp, HkpMetrics, HkpOptions, joinCluster, listen, reportListenFailed, reportListening } from '@dkeyserv/hkp';
+import { createHkpApp, HkpMetrics, HkpOptions, joinCluster, listen, ListenOptions, reportListenFailed, reportListening } from '@dkeyserv/hkp';
 import { Config } from './config';
 import { logger } from './logger';
 import { openStore } from './store';
@@ -31,6 +31,12 @@ export function hkpOptions(config: Config, version: string, withRecon: boolean, 
   };
 }
 
+/** Where and how an HKP process listens: the address and its connection limits (docs/hkp.md §10). */
+export function listenOptions(config: Config): ListenOptions {
+  const { listen, maxConnectionsPerIp, firstByteTimeout } = config.hkp;
+  return { ...listen, maxConnectionsPerIp, firstByteTimeoutMs: Math.max(1, firstByteTimeout) * 1000 };
+}
+
 /** Worker `worker` of `workers`: serve until told to stop. */
 export async function runHkpWorker(config: Config, version: string, withRecon: boolean, worker: number, workers: number): Promise<void> {
   const log = logger(`hkp-${worker}`);
@@ -48,7 +54,7 @@ export async function runHkpWorker(config: Config, version: string, withRecon: b
   });
   let http;
   try {
-    http = await listen(app, config.hkp.listen);
+    http = await listen(app, { ...listenOptions(config), shared: joined.ipCounts(config.hkp.maxConnectionsPerIp, workers) });
   } catch (e) {
     reportListenFailed((e as Error).message);
     await store.close();

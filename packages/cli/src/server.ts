@@ -18,7 +18,7 @@ import { attestStored } from '@dkeyserv/quorum';
 import { attestationSet, quorumServing } from './quorum-node';
 import { Config } from './config';
 import { CliError } from './errors';
-import { hkpOptions, runHkpWorker } from './hkp-worker';
+import { hkpOptions, listenOptions, runHkpWorker } from './hkp-worker';
 import { logger } from './logger';
 import { openStore } from './store';
 
@@ -62,7 +62,7 @@ export async function runServer(config: Config, version: string, parts: ServerPa
   try {
     // HKP first: recon advertises the HTTP port actually bound (docs/recon.md §4, "http port")
     if (workers > 1) {
-      hkpCluster = await HkpCluster.start({ workers, store, logger: logger('hkp'), metrics, peers: () => peer?.peers() ?? [], preparer: pool });
+      hkpCluster = await HkpCluster.start({ workers, store, logger: logger('hkp'), metrics, peers: () => peer?.peers() ?? [], preparer: pool, maxConnectionsPerIp: config.hkp.maxConnectionsPerIp });
       httpPort = hkpCluster.port;
     } else if (parts.hkp) {
       const app = createHkpApp({
@@ -74,7 +74,7 @@ export async function runServer(config: Config, version: string, parts: ServerPa
         preparer: pool,
         options: hkpOptions(config, version, parts.recon, config.hkp.cacheBytes),
       });
-      http = await listen(app, { host, port });
+      http = await listen(app, listenOptions(config));
       httpPort = http.port;
     }
     if (parts.recon && config.recon.listen) {

@@ -1,10 +1,12 @@
 /**
- * The HTTP server around the koa app: bounded headers, timeouts for slow clients, a connection
- * cap, and a clear error when the address is taken.
+ * The HTTP server around the koa app: bounded headers, timeouts for slow and silent clients,
+ * connection limits per process and per client address (connection-guard.ts, docs/hkp.md §10),
+ * and a clear error when the address is taken.
  */
-import { createServer, Server } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
 import Koa from 'koa';
+import { ConnectionGuard, ConnectionLimits, DEFAULT_CONNECTION_LIMITS, SharedIpCounts } from './connection-guard';
 
 export class ListenError extends Error {
   constructor(message: string) {
@@ -13,12 +15,15 @@ export class ListenError extends Error {
   }
 }
 
+/** how long a closing connection may still read what it was sent */
+const LINGER_MS = 2000;
+
 /**
  * Close after the response without a reset: a client still sending a body we refused gets time
  * to read the answer (a "lingering close"), instead of an RST that discards it. Node's HTTP server
  * calls destroySoon() after a `Connection: close` response.
  */
-export function lingerOnClose(socket: Socket, ms = 2000): void {
+export function lingerOnClose(socket: Socket, ms = LINGER_MS): void {
   socket.destroySoon = () => {
     socket.end();
     socket.resume(); // read and discard what the client still sends
@@ -42,11 +47,21 @@ function onClientError(err: NodeJS.ErrnoException, socket: Socket) {
   socket.end(`HTTP/1.1 ${status} ${phrase}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-export interface ListenOptions {
+export interface ListenOptions extends Partial<ConnectionLimits> {
   host: string;
   port: number;
-  /** most simultaneous connections */
-  maxConnections?: number;
+  /** HKP workers: the per-address limit across all of them (cluster/worker.ts) */
+  shared?: SharedIpCounts;
+}
+
+/** how often node checks `headersTimeout` and `requestTimeout` (its default: every 30 s) */
+const CONNECTIONS_CHECKING_MS = 1_000;
+
+/** A request on a connection over the per-address limit. */
+function tooManyConnections(res: ServerResponse): void {
+  const body = 'too many connections from your address; try again later\n';
+  res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Retry-After': '5', Connection: 'close' });
+  res.end(body);
 }
 
 export interface RunningServer {
@@ -58,17 +73,39 @@ export interface RunningServer {
 }
 
 export function listen(app: Koa, opts: ListenOptions): Promise<RunningServer> {
+  const d = DEFAULT_CONNECTION_LIMITS;
+  const limits: ConnectionLimits = {
+    maxConnections: opts.maxConnections ?? d.maxConnections,
+    maxConnectionsPerIp: opts.maxConnectionsPerIp ?? d.maxConnectionsPerIp,
+    firstByteTimeoutMs: opts.firstByteTimeoutMs ?? d.firstByteTimeoutMs,
+  };
+  const guard = new ConnectionGuard(limits, opts.shared);
+  const handle = app.callback();
   const server = createServer(
     {
       maxHeaderSize: 16 * 1024, // request line and headers; longer gets 431
       requestTimeout: 60_000, // a whole request, slow clients included
       headersTimeout: 15_000,
-      keepAliveTimeout: 5_000,
+      connectionsCheckingInterval: CONNECTIONS_CHECKING_MS,
+      // silent between keep-alive requests: closed as a new connection would be (connection-guard.ts)
+      keepAliveTimeout: limits.firstByteTimeoutMs,
     },
-    app.callback(),
+    (req: IncomingMessage, res: ServerResponse) => {
+      const socket = req.socket;
+      if (!guard.busy(socket)) return tooManyConnections(res);
+      res.once('close', () => guard.waiting(socket));
+      void handle(req, res);
+    },
   );
-  server.maxConnections = opts.maxConnections ?? 2000;
+  server.maxConnections = limits.maxConnections;
+  server.on('connection', (socket: Socket) => guard.admit(socket));
   server.on('clientError', onClientError);
+  // a connection silent too long (connection-guard.ts): closed; 408 if it had begun a request
+  server.on('timeout', (socket: Socket) => {
+    if (!guard.partial(socket)) return socket.destroy();
+    onClientError(Object.assign(new Error('headers timeout'), { code: 'ERR_HTTP_HEADERS_TIMEOUT' }), socket);
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  });
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       reject(

@@ -72,6 +72,7 @@ export interface StatsView extends ServerIdentity {
   queryConfig: { selfSignedOnly: boolean; keywordSearchDisabled: boolean; enableInexactMatching: boolean };
   /** the recon policies kept, with the number of keys each holds a version of */
   reconPolicies: { name: string; filters: string; keys: number }[];
+  /** the configured partners, then the recent incoming sessions, at most 32 (docs/recon.md §12) */
   peers: PeerView[];
   hourly: Bucket[];
   daily: Bucket[];

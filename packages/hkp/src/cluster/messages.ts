@@ -23,14 +23,18 @@ export type WorkerMessage =
   /** the cluster-wide metrics text, please */
   | { hkp: 'metrics'; id: number }
   /** this worker's metrics, answering `collect` */
-  | { hkp: 'collected'; id: number; metrics: object[] };
+  | { hkp: 'collected'; id: number; metrics: object[] }
+  /** this worker's connections from a client, while above its share (ip-tally.ts) */
+  | { hkp: 'conns'; client: string; n: number };
 
 export type PrimaryMessage =
   | { hkp: 'uploaded'; id: number; outcome?: AddOutcome; error?: WireError }
   | { hkp: 'metrics-text'; id: number; text: string }
   | { hkp: 'collect'; id: number }
   /** the recon partners' status, for the stats page */
-  | { hkp: 'peers'; peers: PeerView[] };
+  | { hkp: 'peers'; peers: PeerView[] }
+  /** a client holds its limit of connections across the workers, or no longer does (ip-tally.ts) */
+  | { hkp: 'conns-full'; client: string; full: boolean };
 
 export function isHkpMessage<T extends { hkp: string }>(m: unknown): m is T {
   return typeof m === 'object' && m !== null && typeof (m as { hkp?: unknown }).hkp === 'string';

@@ -16,6 +16,7 @@ import { HttpError } from '../errors';
 import { HkpMetrics } from '../metrics-registry';
 import { startLimitKeeper } from '../ratelimit';
 import { PeerView } from '../stats-view';
+import { IpTally } from './ip-tally';
 import { isHkpMessage, PrimaryMessage, WireError, WorkerMessage } from './messages';
 
 /** The environment variable that tells a forked process it is HKP worker N of M (`N/M`). */
@@ -48,6 +49,8 @@ export interface HkpClusterOptions {
   peers: () => PeerView[];
   /** checks the signatures of uploads off the event loop (docs/operations.md §13); default inline */
   preparer?: KeyPreparer;
+  /** the per-address connection limit, kept across the workers (ip-tally.ts); 0 or absent: none */
+  maxConnectionsPerIp?: number;
 }
 
 export class ClusterStartError extends Error {
@@ -74,6 +77,7 @@ export class HkpCluster {
   private stopping = false;
   private starting?: { listening: Set<number>; resolve(): void; reject(e: Error): void };
   private readonly pushTimer: NodeJS.Timeout;
+  private readonly tally: IpTally;
   private readonly onMessage = (w: Worker, m: unknown) => {
     if (isHkpMessage<WorkerMessage>(m)) this.handle(w, m);
   };
@@ -96,6 +100,7 @@ export class HkpCluster {
     cluster.on('message', this.onMessage);
     cluster.on('exit', this.onExit);
     this.pushTimer = setInterval(() => this.pushPeers(), PEERS_PUSH_MS).unref();
+    this.tally = new IpTally(opts.maxConnectionsPerIp ?? 0, opts.workers);
   }
 
   /** Fork the workers; resolves once every one listens (rejects if one cannot). */
@@ -140,6 +145,7 @@ export class HkpCluster {
     );
     cluster.off('message', this.onMessage);
     cluster.off('exit', this.onExit);
+    this.tally.stop();
   }
 
   private fork(slot: number): void {

@@ -1,9 +1,11 @@
 /**
  * The worker side of the HKP cluster (docs/operations.md §12): the `WorkerLink` an HKP worker's
  * app uses to reach its primary — uploads go to the primary's one write path, `/metrics` asks it
- * for the text of all processes — and the recon partners' status it pushes, for the stats page.
+ * for the text of all processes — the recon partners' status it pushes, for the stats page, and
+ * the per-address connection limit kept across workers (ip-tally.ts).
  * A request the primary does not answer in time fails with 503, never hangs.
  */
+import type { SharedIpCounts } from '../connection-guard';
 import { HttpError } from '../errors';
 import { WorkerLink } from '../deps';
 import { HkpMetrics } from '../metrics-registry';
@@ -19,6 +21,8 @@ export interface JoinedCluster {
   link: WorkerLink;
   /** the partners' status last pushed by the primary */
   peers(): PeerView[];
+  /** `maxConnectionsPerIp` across `workers` workers: this worker's share, and the primary's tally */
+  ipCounts(maxConnectionsPerIp: number, workers: number): SharedIpCounts;
 }
 
 interface Pending {
@@ -34,10 +38,16 @@ export function joinCluster(worker: number, metrics: HkpMetrics): JoinedCluster 
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let peers: PeerView[] = [];
+  /** clients at their connection limit across the workers, as the primary says */
+  const full = new Set<string>();
 
   process.on('message', (m: unknown) => {
     if (!isHkpMessage<PrimaryMessage>(m)) return;
     if (m.hkp === 'peers') peers = m.peers;
+    else if (m.hkp === 'conns-full') {
+      if (m.full) full.add(m.client);
+      else full.delete(m.client);
+    }
     else if (m.hkp === 'collect') void metrics.registry.getMetricsAsJSON().then((json) => send({ hkp: 'collected', id: m.id, metrics: json }));
     else {
       const p = pending.get(m.id);
@@ -70,6 +80,11 @@ export function joinCluster(worker: number, metrics: HkpMetrics): JoinedCluster 
 
   return {
     peers: () => peers,
+    ipCounts: (maxConnectionsPerIp, workers) => ({
+      share: Math.ceil(maxConnectionsPerIp / workers),
+      full: (client) => full.has(client),
+      report: (client, n) => void send({ hkp: 'conns', client, n }),
+    }),
     link: {
       worker,
       async upload(contentType, body): Promise<AddOutcome> {

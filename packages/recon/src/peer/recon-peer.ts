@@ -10,8 +10,10 @@
  * that policy. A fetched version that does not bring the asked hash into that policy's tree is
  * not fetched from that peer again for an hour (`Unobtainable`).
  * One session or recovery at a time: while busy, incoming connections are closed at once, as SKS
- * does (docs/recon.md §12, §13), and a gossip round is skipped. Every read has a deadline; a slow
- * or dead peer only ever costs its own session.
+ * does (docs/recon.md §12, §13), and a gossip round is skipped. An incoming connection takes that
+ * slot only once its Config exchange has passed: a few may be in that exchange at once (bounded,
+ * and per address), each within `configTimeoutMs`, so a silent connection blocks nobody. Every
+ * read has a deadline; a slow or dead peer only ever costs its own session.
  *
  * An extra set (dkeyserv quorum members' attestations, docs/quorum.md §7) rides on the same
  * connection: when both Configs carry its entry with the same value, the requester starts a
@@ -27,12 +29,13 @@ import { ReconTree } from '../ptree/prefix-tree';
 import { DEFAULT_RECOVER_OPTIONS, recoverHashes, RecoverOptions } from '../recover/recoverer';
 import { ReconConnection } from '../session/connection';
 import { FoundSet } from '../session/found';
-import { ReconConfigError } from '../errors';
+import { ReconConfigError, ReconSessionError } from '../errors';
 import { exchangeConfig } from '../session/handshake';
 import { DEFAULT_REQUESTER_OPTIONS, RequesterOptions, runRequester } from '../session/requester';
 import { DEFAULT_RESPONDER_OPTIONS, ResponderOptions, runResponder } from '../session/responder';
 import { Partner } from './partners';
 import { peerSoftware, SOFTWARE_CONFIG_KEY } from './software';
+import { PeerStatusBook } from './status-book';
 import { Unobtainable } from './unobtainable';
 
 /** What a session taught us of a partner (declared in db: hkp shows it, docs/architecture.md §2). */
@@ -77,7 +80,12 @@ export interface ReconPeerOptions {
   /** store recovered keys (raw key bytes, as the peer sent them); a Promise is awaited */
   ingest: (keys: Buffer[]) => void | Promise<void>;
   logger: Logger;
+  /** connect, and the whole Config exchange (docs/recon.md §11) */
   configTimeoutMs?: number;
+  /** incoming connections open at once from one address */
+  maxConnectionsPerIp?: number;
+  /** incoming connections in their Config exchange at once */
+  maxHandshakes?: number;
   /** a whole session's limit, so a peer that answers just in time cannot keep us busy (SKS: 3600 s) */
   sessionTimeoutMs?: number;
   requester?: RequesterOptions;
@@ -110,12 +118,23 @@ export interface SessionEvent {
   error?: string;
 }
 
+/** docs/recon.md §11 */
+export const DEFAULT_CONFIG_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_CONNECTIONS_PER_IP = 2;
+const DEFAULT_MAX_HANDSHAKES = 4;
+/** incoming connections open at once, all addresses (node's `maxConnections`) */
+const MAX_INCOMING = 16;
+
 export class ReconPeer {
   private server?: Server;
   private timer?: NodeJS.Timeout;
   private busy = false;
   private stopped = false;
-  private readonly status = new Map<string, PeerStatus>();
+  private readonly status = new PeerStatusBook();
+  /** incoming connections in their Config exchange (they do not hold the session slot) */
+  private readonly handshaking = new Set<Socket>();
+  /** incoming connections open, per address */
+  private readonly perIp = new Map<string, number>();
   /** per peer HTTP address and set: elements not to fetch from it again for a while */
   private readonly unobtainable = new Unobtainable(UNOBTAINABLE_TTL_MS, UNOBTAINABLE_MAX);
   /** per partner name: the policy whose filters it last sent */
@@ -129,7 +148,7 @@ export class ReconPeer {
     if (this.opts.listen) {
       const { host, port } = this.opts.listen;
       this.server = createServer((socket) => this.accept(socket));
-      this.server.maxConnections = 16;
+      this.server.maxConnections = MAX_INCOMING;
       address = await new Promise<string>((resolve, reject) => {
         this.server!.once('error', (e: NodeJS.ErrnoException) => reject(new Error(e.code === 'EADDRINUSE' ? `${host}:${port} is already in use` : `cannot listen on ${host}:${port}: ${e.message}`)));
         this.server!.listen(port, host, () => {
@@ -147,27 +166,17 @@ export class ReconPeer {
     this.stopped = true;
     clearTimeout(this.timer);
     const closed = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    for (const s of this.handshaking) s.destroy();
     for (const deadline = Date.now() + graceMs; this.busy && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
     await closed;
   }
 
   /**
-   * Per-partner status for the stats page and JSON, then any incoming sessions that could not be
-   * told apart by IP (named "IP (incoming)").
+   * Per-partner status for the stats page and JSON, then the recent incoming sessions that could
+   * not be told apart by IP (named "IP (incoming)", bounded: status-book.ts).
    */
   peers(): PeerStatus[] {
-    const partners = this.opts.partners().map((p) => this.statusOf(p.name, `${p.host}:${p.port}`));
-    const named = new Set(partners.map((p) => p.name));
-    return [...partners, ...[...this.status.values()].filter((s) => !named.has(s.name))];
-  }
-
-  private statusOf(name: string, reconAddr: string): PeerStatus {
-    let s = this.status.get(name);
-    if (!s) {
-      s = { name, reconAddr, keysRecovered: 0, keysNotConverging: 0 };
-      this.status.set(name, s);
-    }
-    return s;
+    return this.status.list(this.opts.partners());
   }
 
   private schedule() {
@@ -210,10 +219,10 @@ export class ReconPeer {
   }
 
   private async gossipWith(p: Partner, policy: ReconPolicyName): Promise<SessionEvent> {
-    const status = this.statusOf(p.name, `${p.host}:${p.port}`);
+    const status = this.status.partner(p);
     const event: SessionEvent = { direction: 'out', peer: p.name, policy, startedAt: Date.now(), found: 0, recovered: 0, notConverging: 0 };
     try {
-      const socket = await dial(p.host, p.port, this.opts.configTimeoutMs ?? 30_000);
+      const socket = await dial(p.host, p.port, this.opts.configTimeoutMs ?? DEFAULT_CONFIG_TIMEOUT_MS);
       await this.session(socket, 'responder', p.host, p.name, this.configFor(policy), event, status);
     } catch (e) {
       event.error = (e as Error).message;
@@ -228,7 +237,10 @@ export class ReconPeer {
     return this.opts.partners().some((p) => p.host === plain);
   }
 
-  /** An incoming session: we are the requester, and answer with the policy of the peer's filters. */
+  /**
+   * An incoming session: we are the requester, and answer with the policy of the peer's filters.
+   * The connection takes the session slot once its Config exchange has passed (`claim`).
+   */
   private accept(socket: Socket) {
     const ip = socket.remoteAddress ?? '';
     if (!this.allowed(ip)) {
@@ -236,25 +248,39 @@ export class ReconPeer {
       socket.destroy();
       return;
     }
-    if (this.busy || this.stopped) {
+    const plain = ip.replace(/^::ffff:/, '');
+    const open = this.perIp.get(plain) ?? 0;
+    const full = open >= (this.opts.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP) || this.handshaking.size >= (this.opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES);
+    if (this.busy || this.stopped || full) {
       socket.destroy(); // busy: closed without a byte, as SKS does (docs/recon.md §12)
       return;
     }
-    this.busy = true;
-    const plain = ip.replace(/^::ffff:/, '');
+    this.perIp.set(plain, open + 1);
+    socket.once('close', () => {
+      const n = (this.perIp.get(plain) ?? 1) - 1;
+      if (n > 0) this.perIp.set(plain, n);
+      else this.perIp.delete(plain);
+    });
+    this.handshaking.add(socket);
+    let claimed = false;
+    const claim = (): boolean => {
+      this.handshaking.delete(socket);
+      if (this.busy || this.stopped) return false;
+      return (this.busy = claimed = true);
+    };
     // an incoming session names its partner only when one partner alone has that IP: peers
     // connect from ephemeral ports, so partners sharing an address cannot be told apart
     const sameIp = this.opts.partners().filter((p) => p.host === plain);
     const partner = sameIp.length === 1 ? sameIp[0] : undefined;
-    const name = partner?.name ?? `${plain} (incoming)`;
-    const status = this.statusOf(name, partner ? `${partner.host}:${partner.port}` : plain);
-    const event: SessionEvent = { direction: 'in', peer: name, startedAt: Date.now(), found: 0, recovered: 0, notConverging: 0 };
-    this.session(socket, 'requester', plain, name, (remote) => this.answerConfig(remote, partner), event, status)
+    const status = partner ? this.status.partner(partner) : this.status.incomingFrom(plain);
+    const event: SessionEvent = { direction: 'in', peer: status.name, startedAt: Date.now(), found: 0, recovered: 0, notConverging: 0 };
+    this.session(socket, 'requester', plain, status.name, (remote) => this.answerConfig(remote, partner), event, status, claim)
       .catch((e) => {
         event.error = (e as Error).message;
       })
       .finally(() => {
-        this.busy = false;
+        this.handshaking.delete(socket);
+        if (claimed) this.busy = false;
         this.report(event);
       });
   }
@@ -262,7 +288,8 @@ export class ReconPeer {
   /**
    * One session on an open socket, either role: the Config exchange, the key session on the
    * chosen policy's tree, the extra set's session if the peer shares it, then recovery of what was
-   * found (partial results of a broken session too, docs/recon.md §9).
+   * found (partial results of a broken session too, docs/recon.md §9). `claim` (incoming) takes
+   * the session slot after the Config exchange; if another session has it, the peer is told so.
    */
   private async session(
     socket: Socket,
@@ -272,6 +299,7 @@ export class ReconPeer {
     config: ReconConfig | ((remote: ConfigMessage) => ReconConfig),
     event: SessionEvent,
     status: PeerStatus,
+    claim?: () => boolean,
   ): Promise<void> {
     const conn = new ReconConnection(socket);
     const guard = this.guard(socket);
@@ -282,7 +310,11 @@ export class ReconPeer {
     const outgoing = role === 'responder';
     try {
       // as initiator our Config goes first; as acceptor it answers the peer's (handshake.ts)
-      const x = await exchangeConfig(conn, config, this.opts.configTimeoutMs ?? 30_000);
+      const x = await exchangeConfig(conn, config, this.opts.configTimeoutMs ?? DEFAULT_CONFIG_TIMEOUT_MS);
+      if (claim && !claim()) {
+        conn.write({ type: 'Error', text: 'busy with another session; try again later' });
+        throw new ReconSessionError('busy with another session (the peer was told)');
+      }
       peer = x.peer;
       policy = this.policyOf(x.local);
       event.policy = policy;

@@ -9,6 +9,9 @@ import { encodeMessage, MessageReader, ReconMessage } from '../messages/codec';
 import { ReconLimits } from '../messages/wire';
 import { ReconSessionError } from '../errors';
 
+/** A read that missed its deadline: the peer went silent (a ReconSessionError like any other). */
+export class ReconDeadlineError extends ReconSessionError {}
+
 export class ReconConnection {
   private readonly reader: MessageReader;
   private readonly out: Buffer[] = [];
@@ -100,7 +103,7 @@ export class ReconConnection {
       if (attempt()) return;
       const timer = setTimeout(() => {
         this.waiter = undefined;
-        reject(new ReconSessionError(`the peer sent no ${what} within ${timeoutMs / 1000} s`));
+        reject(new ReconDeadlineError(`the peer sent no ${what} within ${timeoutMs / 1000} s`));
       }, timeoutMs);
       this.waiter = () => {
         if (attempt()) {
