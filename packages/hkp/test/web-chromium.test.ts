@@ -2,7 +2,8 @@
  * The web pages in a real browser: headless Debian Chromium driven by playwright-core against
  * the HKP app on 127.0.0.1 over a temp store holding debian-role-keys. Search, open a key,
  * download it, look at it on a phone, upload a new key and find it. Every step leaves a PNG in
- * test-output/screenshots/ at the repo root.
+ * test-output/screenshots/ at the repo root. No page may break its Content-Security-Policy: every
+ * violation Chromium reports (console, `securitypolicyviolation`) fails the last test.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,8 @@ describe('web pages in headless Chromium', () => {
   let browser: BrowserContext | undefined;
   let page: Page;
   let base: string;
+  /** CSP violations Chromium reported, on any page of the run */
+  const violations: string[] = [];
 
   const shot = (name: string, p = page) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
@@ -59,6 +62,13 @@ describe('web pages in headless Chromium', () => {
       viewport: { width: 1280, height: 800 },
     });
     browser.setDefaultTimeout(15_000);
+    // init scripts run whatever the page's CSP says; the event names what was refused
+    await browser.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+    });
+    browser.on('console', (m) => {
+      if (/CSP violation|Content Security Policy/i.test(m.text())) violations.push(`${m.location().url}: ${m.text()}`);
+    });
     page = browser.pages()[0] ?? (await browser.newPage());
   });
 
@@ -159,5 +169,17 @@ describe('web pages in headless Chromium', () => {
     expect(r?.status()).toBe(404);
     expect(await page.locator('h1').innerText()).toBe('Error 404');
     await shot('09-not-found');
+  });
+
+  test('no page broke its Content-Security-Policy, and the policy is enforced', async () => {
+    // the stylesheet applied under the policy (the header is a flex row, not the browser's block)
+    await page.goto(base + '/');
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector('header')!).display)).toBe('flex');
+    expect(violations).toEqual([]);
+    // the detector works: an inline style attribute is refused and reported
+    await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<p id="inline" style="color: rgb(255, 0, 0)">x</p>'));
+    for (let i = 0; i < 50 && violations.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(violations.join('\n')).toMatch(/style-src/);
+    expect(await page.evaluate(() => getComputedStyle(document.getElementById('inline')!).color)).not.toBe('rgb(255, 0, 0)');
   });
 });
