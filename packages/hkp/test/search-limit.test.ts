@@ -4,15 +4,12 @@
  * record before answering 422, and the 422 is cached until the store changes, on the cheap path
  * (`options=mr`) and the HTML results page alike.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { KeyStore, silentLogger } from '@dkeyserv/db';
+import { KeyStore } from '@dkeyserv/db';
 import { Packet } from '@dkeyserv/pgp';
-import { createHkpApp, DEFAULT_HKP_OPTIONS, listen, RunningServer } from '@dkeyserv/hkp';
 import { resolveSearch, SearchableStore, TooManyMatches } from '../src/resolve';
 import { parseSearch } from '../src/search-term';
 import { signature, signingKey, userId } from '../../pgp/test/helpers/ed25519-keys';
+import { startTestApp, TestApp } from './helpers/test-app';
 
 const COMMON = 3000;
 const MAX_RESULTS = 10;
@@ -45,38 +42,21 @@ function counting(store: KeyStore) {
 }
 
 describe('searches stop at maxResults + 1 matches', () => {
-  let dir: string;
+  let t: TestApp;
   let store: KeyStore;
-  let server: RunningServer;
-  let base: string;
   let zebra: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'dks-search-limit-'));
-    store = KeyStore.open({ path: dir });
-    const keys = Array.from({ length: COMMON }, (_, i) => keyWithUid(`Example Person ${i} <person${i}@example.org>`));
-    keys.push(keyWithUid('Rare Zebra <zebra@example.org>'));
-    const results = store.ingestMany(keys);
-    expect(results.filter((r) => r.status !== 'new')).toEqual([]);
-    zebra = results[COMMON].fpr!;
-    const app = createHkpApp({
-      store,
-      logger: silentLogger,
-      options: {
-        ...DEFAULT_HKP_OPTIONS,
-        maxResults: MAX_RESULTS,
-        rateLimit: { requests: 0, uploads: 0, windowSeconds: 60 },
-        identity: { hostname: 'test.invalid', nodename: 'test-node', software: 'dkeyserv', version: '0.1.0', httpAddr: '127.0.0.1:0' },
-      },
+    t = await startTestApp('search-limit', { maxResults: MAX_RESULTS }, (s) => {
+      const keys = Array.from({ length: COMMON }, (_, i) => keyWithUid(`Example Person ${i} <person${i}@example.org>`));
+      keys.push(keyWithUid('Rare Zebra <zebra@example.org>'));
+      const results = s.ingestMany(keys);
+      expect(results.filter((r) => r.status !== 'new')).toEqual([]);
+      zebra = results[COMMON].fpr!;
     });
-    server = await listen(app, { host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${server.port}`;
+    store = t.store;
   }, 300_000);
-  afterAll(async () => {
-    await server?.close();
-    await store?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => t?.stop());
 
   test(`a word ${COMMON} keys share: 422 after maxResults + 1 index entries, no record read`, () => {
     expect(store.termCount('word', Buffer.from('example'))).toBe(COMMON + 1);
@@ -112,7 +92,7 @@ describe('searches stop at maxResults + 1 matches', () => {
     const filedUnder = jest.spyOn(store, 'filedUnder');
     try {
       for (const path of ['/pks/lookup?op=index&options=mr&search=example', '/pks/lookup?op=index&search=example', '/pks/lookup?op=get&search=Example']) {
-        const r = await fetch(base + path);
+        const r = await fetch(t.base + path);
         expect(r.status).toBe(422);
         expect(await r.text()).toContain(`more than ${MAX_RESULTS} keys match`);
       }
@@ -120,7 +100,7 @@ describe('searches stop at maxResults + 1 matches', () => {
       expect(filedUnder).toHaveBeenCalledTimes(1);
       // a write anywhere makes the cached 422 stale: the next search reads the index again
       store.ingest(keyWithUid('Unrelated Writer <writer@example.net>'));
-      const r = await fetch(base + '/pks/lookup?op=index&options=mr&search=example');
+      const r = await fetch(t.base + '/pks/lookup?op=index&options=mr&search=example');
       expect(r.status).toBe(422);
       expect(filedUnder).toHaveBeenCalledTimes(2);
     } finally {

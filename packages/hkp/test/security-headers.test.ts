@@ -3,43 +3,20 @@
  * answer, from koa and from the cheap path, errors included; the Content-Security-Policy and
  * `Referrer-Policy` on every HTML page, error pages included.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { KeyStore, silentLogger } from '@dkeyserv/db';
-import { isKeyringError, splitKeyring } from '@dkeyserv/pgp';
-import { createHkpApp, DEFAULT_HKP_OPTIONS, listen, RunningServer } from '@dkeyserv/hkp';
 import { PAGE_CSP } from '../src/middleware';
+import { keyringPackets, startTestApp, TestApp } from './helpers/test-app';
 
 const SECURITY = '0D59D2B15144766A14D241C66BAF400B05C3E651'; // security@debian.org, in debian-role-keys
 
 describe('security headers', () => {
-  let dir: string;
-  let store: KeyStore;
-  let server: RunningServer;
+  let t: TestApp;
   let base: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'dks-headers-'));
-    store = KeyStore.open({ path: dir });
-    store.ingestMany([...splitKeyring(readFileSync('/usr/share/keyrings/debian-role-keys.gpg'))].map((e) => (isKeyringError(e) ? [] : e.packets)));
-    const app = createHkpApp({
-      store,
-      logger: silentLogger,
-      options: {
-        ...DEFAULT_HKP_OPTIONS,
-        rateLimit: { requests: 0, uploads: 0, windowSeconds: 60 },
-        identity: { hostname: 'test.invalid', nodename: 'test-node', software: 'dkeyserv', version: '0.1.0', httpAddr: '127.0.0.1:0' },
-      },
-    });
-    server = await listen(app, { host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${server.port}`;
+    t = await startTestApp('headers', {}, (store) => store.ingestMany(keyringPackets()));
+    base = t.base;
   });
-  afterAll(async () => {
-    await server.close();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => t.stop());
 
   const pages: [string, number][] = [
     ['/', 200],

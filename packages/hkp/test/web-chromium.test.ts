@@ -5,23 +5,22 @@
  * test-output/screenshots/ at the repo root. No page may break its Content-Security-Policy: every
  * violation Chromium reports (console, `securitypolicyviolation`) fails the last test.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as openpgp from 'openpgp';
 import { BrowserContext, chromium, Page } from 'playwright-core';
-import { KeyStore, silentLogger } from '@dkeyserv/db';
-import { dearmor, isKeyringError, keyIdentity, splitKeyring, splitPackets } from '@dkeyserv/pgp';
-import { createHkpApp, DEFAULT_HKP_OPTIONS, listen, RunningServer } from '@dkeyserv/hkp';
+import { KeyStore } from '@dkeyserv/db';
+import { dearmor, keyIdentity, splitPackets } from '@dkeyserv/pgp';
+import { keyringPackets, startTestApp, TestApp } from './helpers/test-app';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = resolve(__dirname, '../../../test-output/screenshots');
 const SECURITY = '0D59D2B15144766A14D241C66BAF400B05C3E651'; // security@debian.org, in debian-role-keys
 
 describe('web pages in headless Chromium', () => {
+  let t: TestApp | undefined;
   let dir: string;
   let store: KeyStore | undefined;
-  let server: RunningServer | undefined;
   let browser: BrowserContext | undefined;
   let page: Page;
   let base: string;
@@ -33,25 +32,12 @@ describe('web pages in headless Chromium', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
     mkdirSync(SHOTS, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'dks-chromium-'));
-    store = KeyStore.open({ path: join(dir, 'db') });
-    store.ingestMany(
-      [...splitKeyring(readFileSync('/usr/share/keyrings/debian-role-keys.gpg'))].map((e) => {
-        if (isKeyringError(e)) throw e.error;
-        return e.packets;
-      }),
+    t = await startTestApp(
+      'chromium',
+      { identity: { hostname: 'keys.test', nodename: 'dkeyserv test node', software: 'dkeyserv', version: '0.1.0', contact: '0x6BAF400B05C3E651', httpAddr: '127.0.0.1:0' } },
+      (s) => s.ingestMany(keyringPackets()),
     );
-    const app = createHkpApp({
-      store,
-      logger: silentLogger,
-      options: {
-        ...DEFAULT_HKP_OPTIONS,
-        rateLimit: { requests: 0, uploads: 0, windowSeconds: 60 },
-        identity: { hostname: 'keys.test', nodename: 'dkeyserv test node', software: 'dkeyserv', version: '0.1.0', contact: '0x6BAF400B05C3E651', httpAddr: '127.0.0.1:0' },
-      },
-    });
-    server = await listen(app, { host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${server.port}`;
+    ({ dir, store, base } = t);
     // a fresh profile; nothing but loopback is reachable, so no background traffic either
     browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: CHROMIUM,
@@ -74,9 +60,7 @@ describe('web pages in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    await server?.close();
-    await store?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await t?.stop();
   });
 
   async function search(text: string) {
