@@ -334,7 +334,7 @@ export async function startReconNode(opts: ReconNodeOptions): Promise<ReconNode>
       return [opts.hkpPort ?? fresh.shift()!, opts.reconPort ?? fresh.shift()!];
     })();
     const label = opts.label ?? `node-${reconPort}`;
-    const args = ['serve', '--data', data, '--hkp', `127.0.0.1:${hkpPort}`, '--recon', `127.0.0.1:${reconPort}`, '--gossip-interval', String(opts.gossipInterval)];
+    const args = ['serve', '--init', '--data', data, '--hkp', `127.0.0.1:${hkpPort}`, '--recon', `127.0.0.1:${reconPort}`, '--gossip-interval', String(opts.gossipInterval)];
     for (const p of opts.peers ?? []) args.push('--peer', typeof p === 'number' ? `127.0.0.1:${p}` : p);
     args.push(...policyArgs);
     if (opts.rateLimit || opts.messageTimeout !== undefined || opts.extraConfig) {

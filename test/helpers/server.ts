@@ -200,7 +200,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningDkey
     writeFileSync(config, tomlConfig(opts));
     // --recon none: these are HKP tests, and a fixed recon port (default 127.0.0.1:11370) would
     // collide between parallel jest workers
-    const child = spawnDkeyserv(['serve', '--data', data, '--config', config, '--hkp', '127.0.0.1:0', '--recon', 'none', ...(opts.args ?? [])], { env: { ...process.env, ...opts.env } });
+    const child = spawnDkeyserv(['serve', '--init', '--data', data, '--config', config, '--hkp', '127.0.0.1:0', '--recon', 'none', ...(opts.args ?? [])], { env: { ...process.env, ...opts.env } });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);

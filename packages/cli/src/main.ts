@@ -8,7 +8,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands';
-import { CliError } from './errors';
+import { CliError, operatorError } from './errors';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require('../package.json').version;
@@ -32,9 +32,10 @@ export async function main(argv: string[]): Promise<number> {
       // help and version exit 0; everything else commander reports is a usage error
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof CliError) {
-      process.stderr.write(`dkeyserv: ${e.message}\n`);
-      return e.exitCode;
+    const err = e instanceof CliError ? e : operatorError(e);
+    if (err) {
+      process.stderr.write(`dkeyserv: ${err.message}\n`);
+      return err.exitCode;
     }
     process.stderr.write(`dkeyserv: internal error: ${(e as Error).stack ?? String(e)}\n`);
     return 1;

@@ -4,7 +4,7 @@ import { DEFAULT_POLICIES, KeyLimits, ReconPolicyName } from '@dkeyserv/pgp';
 import { attachPrefixTrees, openPrefixTrees, PrefixTree, prefixTreesStale, rebuildPrefixTrees } from '@dkeyserv/recon';
 import { QuorumError, QuorumPolicy } from '@dkeyserv/quorum';
 import { openQuorum, QuorumNode } from './quorum-node';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from './errors';
 import { logger } from './logger';
@@ -41,9 +41,8 @@ export interface OpenOptions {
 
 export function openStore(dataDir: string, opts: OpenOptions = {}): OpenStore {
   const path = join(dataDir, 'db');
-  if ((opts.mustExist || opts.readOnly) && !existsSync(join(path, 'data.mdb'))) {
-    throw new CliError(`${dataDir}: no key store here (run 'dkeyserv import --data ${dataDir} FILE' first)`);
-  }
+  checkDataDir(dataDir);
+  if (opts.mustExist || opts.readOnly) requireStore(dataDir);
   try {
     const exists = existsSync(join(path, 'data.mdb'));
     const policies = opts.policies ?? (exists ? undefined : DEFAULT_POLICIES);
@@ -66,6 +65,20 @@ export function openStore(dataDir: string, opts: OpenOptions = {}): OpenStore {
     if (e instanceof StoreOpenError || e instanceof QuorumError) throw new CliError(e.message);
     throw e;
   }
+}
+
+/** A data directory that exists must be a directory, and so must its `db` (docs/operations.md §2). */
+export function checkDataDir(dataDir: string): void {
+  for (const p of [dataDir, join(dataDir, 'db')]) {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) throw new CliError(`${p}: not a directory (--data names the data directory, which holds the key store in db/)`);
+  }
+}
+
+/** Refuses a data directory without a key store: only `import` and `serve --init` create one. */
+export function requireStore(dataDir: string, hint = `run 'dkeyserv import --data ${dataDir} FILE' first`): void {
+  checkDataDir(dataDir);
+  if (!existsSync(join(dataDir, 'db', 'data.mdb'))) throw new CliError(`${dataDir}: no key store here (${hint})`);
 }
 
 /** Open the store, run `fn` on it, and close the store however `fn` ends. */

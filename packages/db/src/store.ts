@@ -112,6 +112,17 @@ function toBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
+/**
+ * A second handle on a duplicate-value index, only for `doesExist(term, value)`: lmdb-js (3.5)
+ * seeks a value within a key only through the database's encoder, which a binary database lacks;
+ * an identity encoder, on a handle nothing else reads or writes through, gives it one.
+ */
+function termProbe(env: RootDatabase, name: 'email' | 'word'): Database<Buffer, Buffer> {
+  const db = env.openDB<Buffer, Buffer>({ name: `idx-${name}`, keyEncoding: 'binary', encoding: 'binary', dupSort: true });
+  if (db) (db as unknown as { encoder: { encode(v: Buffer): Buffer } }).encoder = { encode: (v) => v };
+  return db;
+}
+
 function hex(b: Buffer): string {
   return b.toString('hex');
 }
@@ -178,6 +189,8 @@ export class KeyStore implements KeyStoreContents {
   /** per kept policy: view hash → primary fingerprint */
   private readonly hashIndexes: ReadonlyMap<ReconPolicyName, Database<Buffer, Buffer>>;
   private readonly indexes: Record<StoredIndex, Database<Buffer, Buffer>>;
+  /** the e-mail and word indexes again, only for {@link isFiledUnder}'s probes (see termProbe) */
+  private readonly probes: Record<'email' | 'word', Database<Buffer, Buffer>>;
   /** sequence number → ChangeLogEntry (log-codec.ts) */
   private readonly log: Database<Buffer, number>;
   private readonly meta: Database<unknown, string>;
@@ -213,6 +226,7 @@ export class KeyStore implements KeyStoreContents {
       idx[name] = this.env.openDB<Buffer, Buffer>({ name: `idx-${name}`, keyEncoding: 'binary', encoding: 'binary', dupSort: name !== 'keyid' });
     }
     this.indexes = idx;
+    this.probes = { email: termProbe(this.env, 'email'), word: termProbe(this.env, 'word') };
     this.log = this.env.openDB<Buffer, number>({ name: 'log', keyEncoding: 'uint32', encoding: 'binary' });
     this.meta = this.env.openDB<unknown, string>({ name: 'meta' });
     this.policies = this.checkMeta(opts);
@@ -469,27 +483,52 @@ export class KeyStore implements KeyStoreContents {
 
   /**
    * Primary fingerprints filed under `term`: a fingerprint (of a primary key or subkey), a 64- or
-   * 32-bit key ID, an e-mail address or a UID word. Each at most once.
+   * 32-bit key ID, an e-mail address or a UID word. Each at most once; at most `limit` of them.
    */
-  lookup(index: IndexName, term: Buffer): Buffer[] {
-    const found = new Map<string, Buffer>();
+  lookup(index: IndexName, term: Buffer, limit = Infinity): Buffer[] {
+    const out: Buffer[] = [];
+    if (limit <= 0) return out;
+    for (const fpr of this.filedUnder(index, term)) if (out.push(fpr) >= limit) break;
+    return out;
+  }
+
+  /**
+   * {@link lookup} one fingerprint at a time, read from the index as it is consumed: a caller
+   * that stops early reads no further index entries and no records (docs/hkp.md §3).
+   */
+  *filedUnder(index: IndexName, term: Buffer): Generator<Buffer> {
+    const seen = new Set<string>();
+    const fresh = (fpr: Buffer): boolean => {
+      const k = hex(fpr);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    };
     if (index === 'email' || index === 'word') {
-      for (const ref of this.indexes[index].getValues(term)) for (const fpr of this.keysByRef(toBuffer(ref))) found.set(hex(fpr), fpr);
-      return [...found.values()];
+      for (const ref of this.indexes[index].getValues(term)) for (const fpr of this.keysByRef(toBuffer(ref))) if (fresh(fpr)) yield fpr;
+      return;
     }
-    if (index === 'fpr' && this.keys.doesExist(term)) found.set(hex(term), Buffer.from(term));
+    if (index === 'fpr' && this.keys.doesExist(term) && fresh(term)) yield Buffer.from(term);
     const keyId = index === 'fpr' ? keyIdOfFingerprint(term) : term;
-    if (keyId && (keyId.length === 8 || (keyId.length === 4 && index === 'kid32'))) {
-      const prefix = keyIdPrefix(keyId);
-      for (const key of this.indexes.keyid.getKeys({ start: prefix })) {
-        const k = key as Buffer;
-        if (k.length < prefix.length || !k.subarray(0, prefix.length).equals(prefix)) break;
-        const e = parseKeyIdEntry(k);
-        if (index === 'fpr' && !e.subkey?.equals(term)) continue;
-        found.set(hex(e.primary), e.primary);
-      }
+    if (!keyId || !(keyId.length === 8 || (keyId.length === 4 && index === 'kid32'))) return;
+    const prefix = keyIdPrefix(keyId);
+    for (const key of this.indexes.keyid.getKeys({ start: prefix })) {
+      const k = key as Buffer;
+      if (k.length < prefix.length || !k.subarray(0, prefix.length).equals(prefix)) break;
+      const e = parseKeyIdEntry(k);
+      if (index === 'fpr' && !e.subkey?.equals(term)) continue;
+      if (fresh(e.primary)) yield e.primary;
     }
-    return [...found.values()];
+  }
+
+  /** How many keys an e-mail or word term is filed under, counted in the index without reading it out. */
+  termCount(index: 'email' | 'word', term: Buffer): number {
+    return this.indexes[index].getValuesCount(term);
+  }
+
+  /** Whether the key with primary fingerprint `fpr` is filed under an e-mail or word term (one index probe). */
+  isFiledUnder(index: 'email' | 'word', term: Buffer, fpr: Buffer): boolean {
+    return this.probes[index].doesExist(term, keyRef(fpr));
   }
 
   /** Every hash a policy holds (default: the first kept policy), ascending. */

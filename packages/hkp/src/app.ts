@@ -11,7 +11,7 @@ import { ResponseCache } from './cache';
 import { HkpDeps } from './deps';
 import { FastLookup } from './fast-path';
 import { HkpMetrics } from './metrics-registry';
-import { cors, errorAnswers, preflight, rateLimit, requestMetrics } from './middleware';
+import { cors, errorAnswers, preflight, rateLimit, requestMetrics, securityHeaders } from './middleware';
 import { RateLimiter } from './ratelimit';
 import { createRouteEnv } from './routes/env';
 import { router, ROUTES } from './routes/table';
@@ -39,6 +39,7 @@ export function createHkpApp(deps: HkpDeps): Koa {
   const app = new HkpApp(new FastLookup(env, limiter));
   app.proxy = false; // rate limits by the socket's address, never by proxy headers
   app.use(requestMetrics(metrics));
+  app.use(securityHeaders());
   app.use(errorAnswers(deps.logger, env.page));
   app.use(cors());
   app.use(rateLimit(limiter, metrics));

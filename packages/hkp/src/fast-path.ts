@@ -10,6 +10,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { CachedResponse } from './cache';
 import { HttpError } from './errors';
+import { ANSWER_HEADERS } from './middleware';
 import { LookupQuery, parseLookupQuery } from './lookup-query';
 import { RateLimiter, requestVerdict } from './ratelimit';
 import { RouteEnv } from './routes/env';
@@ -17,6 +18,8 @@ import { getAnswer } from './routes/get';
 import { mrIndexAnswer } from './routes/lookup-index';
 
 const PREFIX = '/pks/lookup?';
+/** what every answer carries, as koa's securityHeaders sets it (never HTML here: no page headers) */
+const COMMON_HEADERS = ['Access-Control-Allow-Origin', '*', ...Object.entries(ANSWER_HEADERS).flat()];
 /** longest URL remembered, and how many (a memo entry is a few hundred bytes) */
 const MEMO_URL_MAX = 512;
 const MEMO_ENTRIES = 20_000;
@@ -87,12 +90,12 @@ export class FastLookup {
       // errors as middleware.ts words them for a machine answer: one line of text
       if (!(e instanceof HttpError) || e.headers.Connection) return next();
       const body = e.message + '\n';
-      res.writeHead(e.status, ['Access-Control-Allow-Origin', '*', ...Object.entries(e.headers).flat(), 'Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body))]);
+      res.writeHead(e.status, [...COMMON_HEADERS, ...Object.entries(e.headers).flat(), 'Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body))]);
       res.end(body);
       this.env.metrics.requestDuration.observe({ route: '/pks/lookup', status: String(e.status) }, elapsed(started));
       return;
     }
-    const head = ['Access-Control-Allow-Origin', '*', 'Content-Type', r.type];
+    const head = [...COMMON_HEADERS, 'Content-Type', r.type];
     for (const k in r.headers) head.push(k, r.headers[k]);
     head.push('Content-Length', String(r.body.length));
     res.writeHead(200, head);

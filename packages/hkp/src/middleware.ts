@@ -1,6 +1,6 @@
 /**
  * The middleware around the route table (routes/table.ts), outermost first as app.ts uses it:
- * request metrics, error answers, CORS, the rate limit, and OPTIONS preflights. Every error is a
+ * request metrics, security headers, error answers, CORS, the rate limit, and OPTIONS preflights. Every error is a
  * status and one line (docs/hkp.md §8): text/plain, or an HTML error page where the route said a
  * person asked for a page (`ctx.state.html`); never HTML for `options=mr`, never a 502.
  */
@@ -36,6 +36,30 @@ function routeName(path: string): string {
   if (path.startsWith('/pks/')) return path;
   if (path.startsWith('/key/')) return '/key';
   return ['/', '/upload', '/metrics', '/assets/style.css'].includes(path) ? path : 'other';
+}
+
+/**
+ * The pages' Content-Security-Policy (docs/hkp.md §11): nothing but this server's stylesheet and
+ * images, forms that post back here, no scripts, no inline styles, no framing.
+ */
+export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/** Headers every answer carries (the cheap path, fast-path.ts, sends the same). */
+export const ANSWER_HEADERS: Readonly<Record<string, string>> = { 'X-Content-Type-Options': 'nosniff' };
+
+/** Headers every HTML answer carries besides: the CSP, and no Referer (a search is in the URL). */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = { 'Content-Security-Policy': PAGE_CSP, 'Referrer-Policy': 'no-referrer' };
+
+/** `X-Content-Type-Options: nosniff` on every answer, and the page headers on every HTML one, errors included. */
+export function securityHeaders(): Koa.Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      ctx.set(ANSWER_HEADERS);
+      if (ctx.response.is('html')) ctx.set(PAGE_HEADERS);
+    }
+  };
 }
 
 /** Turns what the rest throws into a status and a one-line reason; anything but HttpError is a logged 500. */

@@ -11,6 +11,8 @@ import { KeyStore, silentLogger } from '@dkeyserv/db';
 import { armor, dearmor, isKeyringError, normalizeKey, sksKeyHash, splitKeyring, splitPackets } from '@dkeyserv/pgp';
 import { createHkpApp, DEFAULT_HKP_OPTIONS, encodeHashQueryResponse, escapeUid, listen, RunningServer } from '@dkeyserv/hkp';
 
+import { keyringPackets, startTestApp, TestApp } from './helpers/test-app';
+
 const ROLE = readFileSync('/usr/share/keyrings/debian-role-keys.gpg');
 
 function roleKeys() {
@@ -27,28 +29,13 @@ describe('HKP app', () => {
   let base: string;
   const keys = roleKeys();
 
+  let t: TestApp;
+
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'dks-hkp-'));
-    store = KeyStore.open({ path: dir });
-    store.ingestMany([...splitKeyring(ROLE)].map((e) => (isKeyringError(e) ? [] : e.packets)));
-    const app = createHkpApp({
-      store,
-      logger: silentLogger,
-      options: {
-        ...DEFAULT_HKP_OPTIONS,
-        maxBodyBytes: 1024 * 1024,
-        rateLimit: { requests: 0, uploads: 0, windowSeconds: 60 },
-        identity: { hostname: 'test.invalid', nodename: 'test-node', software: 'dkeyserv', version: '0.1.0', httpAddr: '127.0.0.1:0' },
-      },
-    });
-    server = await listen(app, { host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${server.port}`;
+    t = await startTestApp('hkp', { maxBodyBytes: 1024 * 1024 }, (s) => s.ingestMany(keyringPackets()));
+    ({ dir, store, server, base } = t);
   });
-  afterAll(async () => {
-    await server.close();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => t.stop());
 
   const get = (path: string) => fetch(base + path);
   const fpr = (i: number) => keys[i].fingerprint.toString('hex').toUpperCase();

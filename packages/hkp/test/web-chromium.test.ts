@@ -2,53 +2,42 @@
  * The web pages in a real browser: headless Debian Chromium driven by playwright-core against
  * the HKP app on 127.0.0.1 over a temp store holding debian-role-keys. Search, open a key,
  * download it, look at it on a phone, upload a new key and find it. Every step leaves a PNG in
- * test-output/screenshots/ at the repo root.
+ * test-output/screenshots/ at the repo root. No page may break its Content-Security-Policy: every
+ * violation Chromium reports (console, `securitypolicyviolation`) fails the last test.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as openpgp from 'openpgp';
 import { BrowserContext, chromium, Page } from 'playwright-core';
-import { KeyStore, silentLogger } from '@dkeyserv/db';
-import { dearmor, isKeyringError, keyIdentity, splitKeyring, splitPackets } from '@dkeyserv/pgp';
-import { createHkpApp, DEFAULT_HKP_OPTIONS, listen, RunningServer } from '@dkeyserv/hkp';
+import { KeyStore } from '@dkeyserv/db';
+import { dearmor, keyIdentity, splitPackets } from '@dkeyserv/pgp';
+import { keyringPackets, startTestApp, TestApp } from './helpers/test-app';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = resolve(__dirname, '../../../test-output/screenshots');
 const SECURITY = '0D59D2B15144766A14D241C66BAF400B05C3E651'; // security@debian.org, in debian-role-keys
 
 describe('web pages in headless Chromium', () => {
+  let t: TestApp | undefined;
   let dir: string;
   let store: KeyStore | undefined;
-  let server: RunningServer | undefined;
   let browser: BrowserContext | undefined;
   let page: Page;
   let base: string;
+  /** CSP violations Chromium reported, on any page of the run */
+  const violations: string[] = [];
 
   const shot = (name: string, p = page) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
     mkdirSync(SHOTS, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'dks-chromium-'));
-    store = KeyStore.open({ path: join(dir, 'db') });
-    store.ingestMany(
-      [...splitKeyring(readFileSync('/usr/share/keyrings/debian-role-keys.gpg'))].map((e) => {
-        if (isKeyringError(e)) throw e.error;
-        return e.packets;
-      }),
+    t = await startTestApp(
+      'chromium',
+      { identity: { hostname: 'keys.test', nodename: 'dkeyserv test node', software: 'dkeyserv', version: '0.1.0', contact: '0x6BAF400B05C3E651', httpAddr: '127.0.0.1:0' } },
+      (s) => s.ingestMany(keyringPackets()),
     );
-    const app = createHkpApp({
-      store,
-      logger: silentLogger,
-      options: {
-        ...DEFAULT_HKP_OPTIONS,
-        rateLimit: { requests: 0, uploads: 0, windowSeconds: 60 },
-        identity: { hostname: 'keys.test', nodename: 'dkeyserv test node', software: 'dkeyserv', version: '0.1.0', contact: '0x6BAF400B05C3E651', httpAddr: '127.0.0.1:0' },
-      },
-    });
-    server = await listen(app, { host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${server.port}`;
+    ({ dir, store, base } = t);
     // a fresh profile; nothing but loopback is reachable, so no background traffic either
     browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: CHROMIUM,
@@ -59,14 +48,19 @@ describe('web pages in headless Chromium', () => {
       viewport: { width: 1280, height: 800 },
     });
     browser.setDefaultTimeout(15_000);
+    // init scripts run whatever the page's CSP says; the event names what was refused
+    await browser.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+    });
+    browser.on('console', (m) => {
+      if (/CSP violation|Content Security Policy/i.test(m.text())) violations.push(`${m.location().url}: ${m.text()}`);
+    });
     page = browser.pages()[0] ?? (await browser.newPage());
   });
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    await server?.close();
-    await store?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await t?.stop();
   });
 
   async function search(text: string) {
@@ -159,5 +153,17 @@ describe('web pages in headless Chromium', () => {
     expect(r?.status()).toBe(404);
     expect(await page.locator('h1').innerText()).toBe('Error 404');
     await shot('09-not-found');
+  });
+
+  test('no page broke its Content-Security-Policy, and the policy is enforced', async () => {
+    // the stylesheet applied under the policy (the header is a flex row, not the browser's block)
+    await page.goto(base + '/');
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector('header')!).display)).toBe('flex');
+    expect(violations).toEqual([]);
+    // the detector works: an inline style attribute is refused and reported
+    await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<p id="inline" style="color: rgb(255, 0, 0)">x</p>'));
+    for (let i = 0; i < 50 && violations.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(violations.join('\n')).toMatch(/style-src/);
+    expect(await page.evaluate(() => getComputedStyle(document.getElementById('inline')!).color)).not.toBe('rgb(255, 0, 0)');
   });
 });

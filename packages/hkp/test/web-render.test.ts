@@ -19,8 +19,8 @@ async function generated(name: string, email: string): Promise<Packet[]> {
   return [...splitPackets(dearmor(k.publicKey)[0].data)];
 }
 
-/** Every text between tags, for looking at what a reader sees. */
-const text = (html: string) => html.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ');
+/** Every text between tags, for looking at what a reader sees (`<bdi>` isolates text inline: no break). */
+const text = (html: string) => html.replace(/<\/?bdi>/g, '').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ');
 
 describe('web page renderers', () => {
   let dir: string;
@@ -78,8 +78,8 @@ describe('web page renderers', () => {
     expect(text(html)).toContain('2 keys found for “debian”');
     expect(html).toContain(`<a href="/key/${sec.fingerprint}"><code class="fpr">${sec.fingerprint.match(/.{4}/g)!.join(' ')}</code></a>`);
     expect(html).toContain('RSA 4096 · created <time datetime="2015-01-18T11:45:56.000Z">2015-01-18</time>');
-    expect(html).toContain('<li>Debian Security Team &lt;security@debian.org&gt;</li>');
-    expect(html).toContain('<li>Debian Security Team &lt;team@security.debian.org&gt;</li>');
+    expect(html).toContain('<li><bdi>Debian Security Team &lt;security@debian.org&gt;</bdi></li>');
+    expect(html).toContain('<li><bdi>Debian Security Team &lt;team@security.debian.org&gt;</bdi></li>');
     expect(html.match(/badge expired/g)).toHaveLength(1);
     expect(html).toContain('value="debian"');
   });
@@ -89,7 +89,7 @@ describe('web page renderers', () => {
     const armored = armoredOf(k);
     const html = web.renderKeyPage(ctx, k, armored);
     const t = text(html);
-    expect(html).toContain('<h1>Debian Security Team &lt;security@debian.org&gt;</h1>');
+    expect(html).toContain('<h1><bdi>Debian Security Team &lt;security@debian.org&gt;</bdi></h1>');
     expect(t).toContain(`Fingerprint ${k.fingerprint.match(/.{4}/g)!.join(' ')}`);
     expect(t).toContain(`Key ID 0x${k.keyId}`);
     expect(t).toContain('Algorithm RSA 4096 (v4 key)');
@@ -151,12 +151,39 @@ describe('web page renderers', () => {
     for (const html of pages) expect(html).not.toMatch(/<script|<b>/i);
     expect(pages[0]).toContain(escaped);
     expect(pages[0]).toContain('value="&lt;script&gt;&quot;"');
-    expect(pages[1]).toContain(`<h1>${escaped}</h1>`);
-    expect(pages[1]).toContain(`<title>${escaped} (${k.keyId}) — keys.example</title>`);
+    expect(pages[1]).toContain(`<h1><bdi>${escaped}</bdi></h1>`);
+    expect(pages[1]).toContain(`<title>\u2068${escaped}\u2069 (${k.keyId}) — keys.example</title>`);
     expect(pages[2]).toContain('no key found for &quot;&lt;script&gt;&quot;');
-    expect(pages[3]).toContain('<li class="rejected">rejected: bad-structure: &lt;script&gt;x&lt;/script&gt;</li>');
+    expect(pages[3]).toContain('<li class="rejected"><bdi>rejected: bad-structure: &lt;script&gt;x&lt;/script&gt;</bdi></li>');
     expect(pages[4]).toContain('&lt;script&gt;c');
     expect(web.escapeHtml(`<a href="x" title='y'>&`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;');
+  });
+
+  test('user-supplied text is bidi-isolated: a right-to-left override in a UID or a search cannot reorder the page', async () => {
+    const RLO = '\u202e';
+    const [r] = store.ingestMany([await generated(`Eve ${RLO}evil`, 'rlo@example.org')]);
+    expect(r.status).toBe('new');
+    const k = view('rlo@example.org');
+    const uidHtml = `<bdi>Eve ${RLO}evil &lt;rlo@example.org&gt;</bdi>`;
+    const keyPage = web.renderKeyPage(ctx, k, armoredOf(k));
+    expect(keyPage).toContain(`<h1>${uidHtml}</h1>`);
+    expect(keyPage).toContain(`<span class="uid">${uidHtml}</span>`);
+    expect(keyPage).toContain(`<title>\u2068Eve ${RLO}evil &lt;rlo@example.org&gt;\u2069 (${k.keyId})`);
+    const results = web.renderIndexPage(ctx, `evil${RLO} search`, [k]);
+    expect(results).toContain(`<li>${uidHtml}</li>`);
+    expect(results).toContain(`found for “<bdi>evil${RLO} search</bdi>”`);
+    expect(results).toContain('name="search" dir="auto"');
+    // every RLO in the page sits inside a <bdi> (or FSI…PDI in the title)
+    const outside = keyPage.replace(/<bdi>[^<]*<\/bdi>/g, '').replace(/\u2068[^\u2069]*\u2069/g, '');
+    expect(outside).not.toContain(RLO);
+    // an error reason quoting the search shows the control as a code point, isolated
+    const err = web.renderErrorPage(ctx, 404, `no key found for "a${RLO}b"`);
+    expect(err).toContain('<p class="notice"><bdi>no key found for &quot;a&lt;U+202E&gt;b&quot;</bdi></p>');
+    expect(err).not.toContain(RLO);
+    // peers' software names on the stats page
+    const stats = new Stats(store, { hostname: 'h', nodename: 'n', software: 's', version: 'v', httpAddr: 'a' }).view();
+    const html = web.renderStatsPage(ctx, { ...stats, peers: [{ ...(stats.peers[0] ?? {}), name: 'p:1', software: `x${RLO}y`, keysRecovered: 0, keysNotConverging: 0 } as never] });
+    expect(html).toContain(`<td><bdi>x${RLO}y</bdi></td>`);
   });
 
   test('quorum sections: the key page names who vouched and what is pending, stats list members, pending keys and evidence (escaped)', () => {
@@ -214,7 +241,7 @@ describe('web page renderers', () => {
     expect(html).toContain(`<li>new: <a href="/key/${a}">`);
     expect(html).toContain(`<li>updated: <a href="/key/${b}">`);
     expect(html).not.toContain(`/key/${'C'.repeat(40)}`);
-    expect(html).toContain('<li class="rejected">rejected 0xCCCC');
+    expect(html).toContain('<li class="rejected"><bdi>rejected 0xCCCC');
   });
 
   test('stats page: identity, total, recon policies, partners, hourly and daily tables', () => {

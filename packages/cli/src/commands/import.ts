@@ -15,7 +15,8 @@ import { markPrefixTreesStale, PrefixTree, prefixTreesStale, rebuildPrefixTrees 
 import { ReconPolicyName } from '@dkeyserv/pgp';
 import { Option } from 'commander';
 import { isKeyringError, joinPackets, PgpError } from '@dkeyserv/pgp';
-import { CliError } from '../errors';
+import { checkFreeSpace } from '../disk-space';
+import { CliError, DiskFullError } from '../errors';
 import { checkBufferMiB } from '../config';
 import { Committer, ImportPipeline } from '../import-pipeline';
 import { DEFAULT_READ_CHUNK, InputFile, listInputs, readKeyFile } from '../input';
@@ -42,6 +43,7 @@ export const register: Register = (program) => {
           trees,
           treeMode: opts.trees,
           bufferBytes: config.import.bufferMiB * MIB,
+          dataDir: config.data,
           progress: opts.progress && Boolean(process.stderr.isTTY),
           onNotice: (line) => process.stdout.write(`${line}\n`),
           onError: (line) => {
@@ -104,6 +106,8 @@ export interface ImportOptions {
   treeMode?: TreeMode;
   /** raw key bytes read and not yet committed, at most (import-pipeline.ts); the file read window is an eighth of it, at most 4 MiB */
   bufferBytes?: number;
+  /** the data directory: its disk's free space is checked before each commit (disk-space.ts) */
+  dataDir?: string;
 }
 
 export async function importFiles(store: KeyStore, args: string[], opts: ImportOptions): Promise<ImportSummary> {
@@ -118,6 +122,7 @@ export async function importFiles(store: KeyStore, args: string[], opts: ImportO
   let marked = !bulk || prefixTreesStale(store);
   // in bulk mode the first commit also marks the trees stale, in its transaction
   const commit: Committer = (batch) => {
+    if (opts.dataDir !== undefined) checkFreeSpace(opts.dataDir, 'the import', batch.reduce((n, k) => n + ('packets' in k ? k.packets.length : 0), 0));
     if (marked) return store.commit(batch);
     const results = store.transaction(() => {
       markPrefixTreesStale(store);
@@ -143,7 +148,8 @@ export async function importFiles(store: KeyStore, args: string[], opts: ImportO
       try {
         await importFile(pipeline, file, readChunk);
       } catch (e) {
-        if (!(e instanceof CliError)) throw e;
+        // a full disk ends the import, not just this file
+        if (!(e instanceof CliError) || e instanceof DiskFullError) throw e;
         sum.failedFiles++;
         opts.onError(e.message);
       }

@@ -8,6 +8,8 @@ import { InvalidArgumentError } from 'commander';
 import { parseHostPort, parsePeer } from '../config';
 import { CliError } from '../errors';
 import { runServer, ServerParts } from '../server';
+import { checkFreeSpace, watchFreeSpace } from '../disk-space';
+import { requireStore } from '../store';
 import { collect, configFrom, policiesOption, Register, storeCommand, StoreFlags } from './options';
 
 interface ServerFlags extends StoreFlags {
@@ -17,6 +19,7 @@ interface ServerFlags extends StoreFlags {
   membership?: string;
   gossipInterval?: number;
   workers?: number;
+  init?: boolean;
 }
 
 /** The registration of a server command that runs `parts`. */
@@ -30,6 +33,7 @@ export function serverCommand(name: string, description: string, parts: ServerPa
       .option('--membership <file>', 'an SKS membership file of recon partners (host port per line)')
       .option('--gossip-interval <seconds>', 'seconds between gossip rounds (0: never initiate)', nonNegativeInt)
       .option('--workers <n>', 'HKP worker processes (0: one per core, the default; 1: HKP in this process)', workerCount)
+      .option('--init', 'create the data directory and an empty key store if there is none (otherwise a missing store is an error)')
       .action(async (opts: ServerFlags) => {
         const config = configFrom(opts);
         if (opts.hkp) config.hkp.listen = parseHostPort(opts.hkp, '--hkp');
@@ -39,7 +43,20 @@ export function serverCommand(name: string, description: string, parts: ServerPa
         if (opts.gossipInterval !== undefined) config.recon.gossipInterval = opts.gossipInterval;
         if (opts.workers !== undefined) config.hkp.workers = opts.workers;
         if (parts.recon && !parts.hkp && !config.recon.listen) throw new CliError('recon: --recon none leaves nothing to run');
-        await runServer(config, version, parts);
+        if (!opts.init) requireStore(config.data, `start an empty one with '${name} --init', or run 'dkeyserv import --data ${config.data} FILE'`);
+        checkFreeSpace(config.data, 'the server');
+        // a disk that fills while serving stops the server with one line and exit code 1, before
+        // LMDB's next write could fault (disk-space.ts)
+        const unwatch = watchFreeSpace(config.data, (e) => {
+          process.stderr.write(`dkeyserv: ${e.message}\n`);
+          process.exitCode = e.exitCode;
+          process.kill(process.pid, 'SIGTERM');
+        });
+        try {
+          await runServer(config, version, parts);
+        } finally {
+          unwatch();
+        }
       });
   };
 }

@@ -1,7 +1,7 @@
 /** The key page (`/key/<fingerprint>`): everything stored about one key, and the served key. */
 import { KeyView, SubkeyView, UidView } from '../model';
 import { QuorumKeyView, QuorumVersionView } from '../stats-view';
-import { algorithm, badge, day, escapeHtml, fingerprint, minute, page, PageContext, plural, WITHHELD } from './layout';
+import { algorithm, badge, day, escapeHtml, fingerprint, isolate, isolateText, minute, page, PageContext, plural, WITHHELD } from './layout';
 
 export function renderKeyPage(ctx: PageContext, key: KeyView, armored: string | undefined, quorum?: QuorumKeyView): string {
   const primary = key.uids.find((u) => u.valid && !u.isAttribute && !u.revoked) ?? key.uids.find((u) => u.valid && !u.isAttribute);
@@ -21,8 +21,8 @@ export function renderKeyPage(ctx: PageContext, key: KeyView, armored: string | 
   ];
   return page(
     ctx,
-    primary ? `${primary.text} (${key.keyId})` : `Key ${key.keyId}`,
-    `<h1>${primary ? escapeHtml(primary.text) : `Key 0x${key.keyId}`}</h1>
+    primary ? `${isolateText(primary.text)} (${key.keyId})` : `Key ${key.keyId}`,
+    `<h1>${primary ? isolate(primary.text) : `Key 0x${key.keyId}`}</h1>
 ${armored ? `<p class="actions"><a class="button" href="${download}" download="${key.fingerprint}.asc">Download</a> <span class="meta">armored, as this server serves it</span></p>` : `<p class="notice">${quorum && !quorum.accepted ? 'Nothing of this key is served yet: no version of it has its quorum of attestations.' : 'Nothing of this key is served: none of its User IDs has a valid self-signature.'}</p>`}
 <table class="facts">
 ${rows.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v}</td></tr>`).join('\n')}
@@ -41,7 +41,7 @@ ${armored ? `<h2>Armored key</h2>\n<pre class="armor" aria-label="armored key">$
 /** Who vouched for the served version, and the versions still waiting (docs/quorum.md §10). */
 function quorumSection(fpr: string, q: QuorumKeyView): string {
   const version = (v: QuorumVersionView) =>
-    `<code class="hash">${v.keyHash}</code>: ${v.members.length} of ${q.n} (${v.members.map((m, i) => `${escapeHtml(m)} at ${minute(v.attested[i])}`).join(', ') || 'none'})`;
+    `<code class="hash">${v.keyHash}</code>: ${v.members.length} of ${q.n} (${v.members.map((m, i) => `${isolate(m)} at ${minute(v.attested[i])}`).join(', ') || 'none'})`;
   const accepted = q.accepted
     ? `<p>Served version ${version(q.accepted)}${q.accepted.quorumTime ? `, accepted ${minute(q.accepted.quorumTime)}` : ''}.${q.revocationsAdded ? ' The owner&#8217;s newer revocations are served with it.' : ''} <a href="/pks/lookup?op=x-quorum&amp;search=0x${fpr}">Proof</a> (check it with <code>dkeyserv verify-quorum</code>).</p>`
     : '<p>No version is accepted yet.</p>';
@@ -58,7 +58,7 @@ function status(revoked: boolean, expired: boolean): string {
 function uid(u: UidView): string {
   const sigs = plural(u.signatures, 'signature');
   if (!u.served) return `<li class="withheld">${badge('withheld', WITHHELD)} <span class="meta">${sigs}</span></li>`;
-  return `<li><span class="uid">${escapeHtml(u.text)}</span>${u.revoked ? ' ' + badge('revoked') : ''}
+  return `<li><span class="uid">${isolate(u.text)}</span>${u.revoked ? ' ' + badge('revoked') : ''}
 <span class="meta">self-signed ${day(u.created)} · ${sigs}</span></li>`;
 }
 

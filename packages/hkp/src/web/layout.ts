@@ -14,6 +14,20 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/**
+ * Text someone else wrote (a User ID, a search, a peer's software name), escaped and isolated in
+ * `<bdi>`: its direction is its own, and a right-to-left override inside it cannot reorder the
+ * page's text around it (docs/hkp.md §11).
+ */
+export function isolate(s: string): string {
+  return `<bdi>${escapeHtml(s)}</bdi>`;
+}
+
+/** The same for plain text (a page title): between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE. */
+export function isolateText(s: string): string {
+  return `\u2068${s}\u2069`;
+}
+
 export function page(ctx: PageContext, title: string, body: string): string {
   const name = escapeHtml(ctx.nodename);
   return `<!DOCTYPE html>
@@ -72,7 +86,7 @@ export function searchForm(value = ''): string {
   return `<form class="search" action="/pks/lookup" method="get" role="search">
 <input type="hidden" name="op" value="index"><input type="hidden" name="fingerprint" value="on">
 <label for="search">Search keys</label>
-<div class="row"><input type="search" id="search" name="search" value="${escapeHtml(value)}" placeholder="e-mail, name or 0x key ID" required maxlength="512" autocomplete="off">
+<div class="row"><input type="search" id="search" name="search" dir="auto" value="${escapeHtml(value)}" placeholder="e-mail, name or 0x key ID" required maxlength="512" autocomplete="off">
 <button type="submit">Search</button></div>
 </form>`;
 }

@@ -1,6 +1,6 @@
 /** The search page (`/`) and the HTML results of `op=index` / `op=vindex`. */
 import { KeyView } from '../model';
-import { algorithm, badge, day, escapeHtml, fingerprint, page, PageContext, plural, searchForm } from './layout';
+import { algorithm, badge, day, fingerprint, isolate, isolateText, page, PageContext, plural, searchForm } from './layout';
 
 export function renderSearchPage(ctx: PageContext): string {
   return page(
@@ -21,14 +21,14 @@ ${searchForm()}
 }
 
 export function renderIndexPage(ctx: PageContext, search: string, keys: readonly KeyView[]): string {
-  const heading = keys.length ? `${plural(keys.length, 'key')} found for “${escapeHtml(search)}”` : `No key found for “${escapeHtml(search)}”`;
-  return page(ctx, `Search results for ${search}`, `${searchForm(search)}\n<h1>${heading}</h1>\n<ol class="results">\n${keys.map(result).join('\n')}\n</ol>`);
+  const heading = keys.length ? `${plural(keys.length, 'key')} found for “${isolate(search)}”` : `No key found for “${isolate(search)}”`;
+  return page(ctx, `Search results for ${isolateText(search)}`, `${searchForm(search)}\n<h1>${heading}</h1>\n<ol class="results">\n${keys.map(result).join('\n')}\n</ol>`);
 }
 
 function result(k: KeyView): string {
   const uids = k.uids
     .filter((u) => u.served && !u.isAttribute)
-    .map((u) => `<li>${escapeHtml(u.text)}${u.revoked ? ' ' + badge('revoked') : ''}</li>`)
+    .map((u) => `<li>${isolate(u.text)}${u.revoked ? ' ' + badge('revoked') : ''}</li>`)
     .join('');
   return `<li class="key">
 <p class="summary"><a href="/key/${k.fingerprint}">${fingerprint(k.fingerprint)}</a></p>

@@ -1,6 +1,6 @@
 /** The statistics page (`/pks/lookup?op=stats`): who this server is and what it received lately. */
 import { Bucket, QuorumStatsView, StatsView } from '../stats-view';
-import { escapeHtml, minute, page, PageContext } from './layout';
+import { escapeHtml, isolate, minute, page, PageContext } from './layout';
 
 export function renderStatsPage(ctx: PageContext, stats: StatsView): string {
   const identity: [string, string | undefined][] = [
@@ -18,7 +18,7 @@ export function renderStatsPage(ctx: PageContext, stats: StatsView): string {
     `<h1>Statistics</h1>
 <table class="facts">
 <caption>Server</caption>
-${identity.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v ? escapeHtml(v) : '—'}</td></tr>`).join('\n')}
+${identity.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v ? isolate(v) : '—'}</td></tr>`).join('\n')}
 </table>
 <p class="total">Total number of keys: <strong>${stats.total}</strong></p>
 ${policiesTable(stats)}
@@ -67,10 +67,10 @@ ${rows.join('\n')}
 /** Recon partners and how their last sessions went. */
 function peersTable(stats: StatsView): string {
   if (stats.peers.length === 0) return '<p>No recon partners configured.</p>';
-  const cell = (v?: string) => (v ? escapeHtml(v) : '—');
+  const cell = (v?: string) => (v ? isolate(v) : '—');
   const rows = stats.peers.map(
     (p) =>
-      `<tr><td>${escapeHtml(p.name)}</td><td>${cell(p.software)}</td><td>${cell(p.policy)}</td><td>${cell(p.lastIncomingRecon)}</td><td>${cell(p.lastOutgoingRecon)}</td><td>${p.keysRecovered}</td><td>${p.keysNotConverging}</td><td>${cell(p.lastIncomingError ?? p.lastOutgoingError ?? p.lastRecoveryError)}</td></tr>`,
+      `<tr><td>${isolate(p.name)}</td><td>${cell(p.software)}</td><td>${cell(p.policy)}</td><td>${cell(p.lastIncomingRecon)}</td><td>${cell(p.lastOutgoingRecon)}</td><td>${p.keysRecovered}</td><td>${p.keysNotConverging}</td><td>${cell(p.lastIncomingError ?? p.lastOutgoingError ?? p.lastRecoveryError)}</td></tr>`,
   );
   return `<table class="histogram">
 <caption>Recon partners</caption>

@@ -1,5 +1,5 @@
 /** The upload form (`/upload`) and the page `POST /pks/add` answers a browser with. */
-import { escapeHtml, fingerprint, page, PageContext, plural } from './layout';
+import { fingerprint, isolate, page, PageContext, plural } from './layout';
 
 export interface UploadSummary {
   counts: { new: number; updated: number; unchanged: number; rejected: number };
@@ -40,6 +40,6 @@ ${summary.lines.map(line).join('\n')}
 /** A stored key's line links to its key page; a rejected one is shown as it is. */
 function line(l: string): string {
   const m = /^(new|updated|unchanged) 0x([0-9A-F]{40}|[0-9A-F]{64})$/.exec(l);
-  if (!m) return `<li class="rejected">${escapeHtml(l)}</li>`;
+  if (!m) return `<li class="rejected">${isolate(l)}</li>`;
   return `<li>${m[1]}: <a href="/key/${m[2]}">${fingerprint(m[2])}</a></li>`;
 }
