@@ -83,7 +83,7 @@ SPECS=()
 for i in "${!NAMES[@]}"; do
   peers=()
   for j in "${!NAMES[@]}"; do (( i == j )) || peers+=(--peer "127.0.0.1:${PORTS[2 * j + 1]}"); done
-  node "$CLI" serve --data "$NET/${NAMES[i]}" --config "$NET/config.toml" --hkp "127.0.0.1:${PORTS[2 * i]}" \
+  node "$CLI" serve --init --data "$NET/${NAMES[i]}" --config "$NET/config.toml" --hkp "127.0.0.1:${PORTS[2 * i]}" \
     --recon "127.0.0.1:${PORTS[2 * i + 1]}" "${peers[@]}" --gossip-interval "$GOSSIP" 2>"$NET/${NAMES[i]}.log" &
   echo $! >>"$TMP/pids"
   SPECS+=("${NAMES[i]}:${PORTS[2 * i]}")

@@ -286,9 +286,9 @@ dk_run() {  # prints "SECONDS<TAB>sessions A<TAB>sessions B"
   node "$CLI" import --data "$d/b" "$TMP/setB.gpg" >/dev/null 2>&1 || { echo "import B failed" >&2; exit 1; }
   wait "$i1" || { echo "import A failed" >&2; exit 1; }
   read -r pa pb ra rb < <(helper ports 4)
-  node "$CLI" serve --data "$d/a" --hkp "127.0.0.1:$pa" --recon "127.0.0.1:$ra" --peer "127.0.0.1:$rb" --gossip-interval "$GOSSIP" 2>"$d/a.log" &
+  node "$CLI" serve --init --data "$d/a" --hkp "127.0.0.1:$pa" --recon "127.0.0.1:$ra" --peer "127.0.0.1:$rb" --gossip-interval "$GOSSIP" 2>"$d/a.log" &
   local ka=$!
-  node "$CLI" serve --data "$d/b" --hkp "127.0.0.1:$pb" --recon "127.0.0.1:$rb" --peer "127.0.0.1:$ra" --gossip-interval "$GOSSIP" 2>"$d/b.log" &
+  node "$CLI" serve --init --data "$d/b" --hkp "127.0.0.1:$pb" --recon "127.0.0.1:$rb" --peer "127.0.0.1:$ra" --gossip-interval "$GOSSIP" 2>"$d/b.log" &
   local kb=$!
   echo "$ka $kb" >>"$TMP/pids"
   res=$(helper wait-dk "$d/a.log" "$d/b.log" "$MISS_A" "$MISS_B" 60) || { tail -5 "$d/a.log" "$d/b.log" >&2; exit 1; }
