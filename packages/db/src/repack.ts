@@ -10,7 +10,8 @@
  * Only a process that is alone on the environment repacks: another process with it open would go
  * on using the replaced file.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import { Database, Key, open, RootDatabase } from 'lmdb';
 import { DbError } from './errors';
@@ -68,27 +69,36 @@ export async function repackEnvironment(path: string): Promise<RepackResult | un
   const t0 = Date.now();
   const target = repackPath(path);
   removeStaleRepack(path);
+  const before = fileSize(join(path, 'data.mdb'));
+  // the copy is at most as big as the file: without that much room, the store stays as it is
+  const free = freeBytes(dirname(target));
+  if (free < before + REPACK_HEADROOM) throw new DbError(`no room for the copy: ${(free / 1e6).toFixed(1)} MB free beside the store, ${((before + REPACK_HEADROOM) / 1e6).toFixed(1)} MB needed`);
   const src = open({ path, readOnly: true, maxDbs: 64, compression: false });
   let dst: RootDatabase | undefined;
   let copied = false;
+  let fd: number | undefined;
   try {
     const names = [...src.getKeys()].map(String);
     if (names.some((n) => !copyOptions(n))) return undefined;
     mkdirSync(target, { mode: 0o700 });
     dst = open({ path: target, maxDbs: 64, compression: false, noSync: true });
+    // a descriptor opened before the first write: its fsync reports any write-back failure of
+    // the copy (a full disk), which one opened afterwards would not (Linux reports such an error
+    // to the descriptors open when it happened)
+    fd = openSync(join(target, 'data.mdb'), 'r');
     for (const name of names) copyDatabase(name, src.openDB({ name, ...copyOptions(name)! }), dst.openDB({ name, ...copyOptions(name)! }), dst);
     // a process that opened the store meanwhile keeps it as it is
     copied = !otherProcessesOpen(src);
+    await dst.close();
+    dst = undefined;
+    if (copied) fsyncSync(fd);
   } finally {
+    if (fd !== undefined) closeSync(fd);
     await src.close();
     if (dst) await dst.close();
+    if (!copied) removeStaleRepack(path);
   }
-  if (!copied) {
-    removeStaleRepack(path);
-    return undefined;
-  }
-  const before = fileSize(join(path, 'data.mdb'));
-  syncFile(join(target, 'data.mdb'));
+  if (!copied) return undefined;
   renameSync(join(target, 'data.mdb'), join(path, 'data.mdb'));
   syncFile(path);
   rmSync(target, { recursive: true, force: true });
@@ -121,6 +131,14 @@ function copyDatabase(name: string, from: Database<Buffer, Key>, to: Database<Bu
 
 function sameKey(a: Key, b: Key): boolean {
   return Buffer.isBuffer(a) && Buffer.isBuffer(b) ? a.equals(b) : a === b;
+}
+
+/** Room left beside the store for the copy, beyond its size (LMDB's meta pages, the file system's own). */
+const REPACK_HEADROOM = 16 * 1024 * 1024;
+
+function freeBytes(dir: string): number {
+  const s = statfsSync(dir);
+  return s.bavail * s.bsize;
 }
 
 function fileSize(file: string): number {

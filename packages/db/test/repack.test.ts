@@ -1,5 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isKeyringError, Packet, splitKeyring } from '@dkeyserv/pgp';
@@ -77,6 +77,31 @@ describe('repack after a bulk load', () => {
     s.ingestMany(ring('/usr/share/keyrings/debian-role-keys.gpg'));
     await s.close();
     expect(log.lines.join('\n')).not.toMatch(/repacked/);
+  });
+
+  test('no repack without room for the copy beside the store (a real small file system): the store is kept', async () => {
+    // a 64 MiB tmpfs (CI runs as root), filled until the copy could not fit
+    const mnt = join(dir, 'small');
+    mkdirSync(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', mnt]);
+    try {
+      const path = join(mnt, 'db');
+      const log = capture();
+      const s = KeyStore.open({ path, bulkLoad: true, logger: log });
+      for (let i = 0; i < keys.length; i += 50) s.ingestMany(keys.slice(i, i + 50));
+      const size = statSync(join(path, 'data.mdb')).size;
+      const { bavail, bsize } = statfsSync(mnt);
+      writeFileSync(join(mnt, 'filler'), Buffer.alloc(Math.max(0, bavail * bsize - Math.floor(size / 2))));
+      await s.close();
+      expect(log.lines.join('\n')).toMatch(/could not repack the key store \(it is kept as it is\): no room for the copy: [\d.]+ MB free/);
+      expect(existsSync(`${path}-repack`)).toBe(false);
+      const again = KeyStore.open({ path, readOnly: true });
+      expect(again.count()).toBe(keys.length);
+      expect(fsck(again).problemCount).toBe(0);
+      await again.close();
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
   });
 
   test('no repack while another process has the store open', async () => {
