@@ -3,20 +3,12 @@
  * indexes and hashes; the write path refuses it from then on (reason `blocked`); undo restores the
  * removed version; the config's block list is applied and lifted; fsck passes throughout.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isKeyringError, normalizeKey, Packet, splitKeyring } from '@dkeyserv/pgp';
+import { normalizeKey } from '@dkeyserv/pgp';
 import { checkReason, fsck, KeyRemoval, KeyStore, parseFingerprint, TakedownError } from '@dkeyserv/db';
-
-function roleKeys(): Packet[][] {
-  const out: Packet[][] = [];
-  for (const e of splitKeyring(readFileSync('/usr/share/keyrings/debian-role-keys.gpg'))) {
-    if (isKeyringError(e)) throw e.error;
-    out.push(e.packets);
-  }
-  return out;
-}
+import { roleKeys } from './role-keys';
 
 describe('takedowns', () => {
   let dir: string;
