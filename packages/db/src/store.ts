@@ -480,14 +480,14 @@ export class KeyStore implements KeyStoreContents {
 
   /**
    * Make the config's block list (`[policy] blocked`, source `config`) what is taken down: each
-   * listed fingerprint not yet down is taken down, and each config takedown no longer listed is
-   * undone. Operator takedowns are left alone. Returns how many of each.
+   * listed fingerprint not yet down is taken down, and (with `lift`, the default) each config
+   * takedown no longer listed is undone. Operator takedowns are left alone. Returns how many of each.
    */
-  applyBlockList(list: readonly { fpr: Buffer; reason: string }[]): { added: number; lifted: number } {
+  applyBlockList(list: readonly { fpr: Buffer; reason: string }[], lift = true): { added: number; lifted: number } {
     return this.env.transactionSync(() => {
       const listed = new Set(list.map((e) => hex(e.fpr)));
-      const lift = [...this.takedowns()].filter((t) => t.source === 'config' && !listed.has(hex(t.fpr))).map((t) => t.fpr);
-      const lifted = this.undoTakedown(lift).length;
+      const unlisted = lift ? [...this.takedowns()].filter((t) => t.source === 'config' && !listed.has(hex(t.fpr))).map((t) => t.fpr) : [];
+      const lifted = this.undoTakedown(unlisted).length;
       let added = 0;
       for (const e of list) if (this.takeDown([e.fpr], e.reason, 'config')[0].status !== 'already') added++;
       return { added, lifted };

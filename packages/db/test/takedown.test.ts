@@ -100,13 +100,15 @@ describe('takedowns', () => {
     }
   });
 
-  test('the config block list is applied and, once unlisted, lifted (operator takedowns stay)', () => {
+  test('the config block list is applied and, once unlisted, lifted unless told not to (operator takedowns stay)', () => {
     store.takeDown([other], 'by the operator');
     expect(store.applyBlockList([{ fpr, reason: 'config entry' }, { fpr: other, reason: 'config too' }])).toEqual({ added: 1, lifted: 0 });
     expect(store.takedown(fpr)).toMatchObject({ source: 'config', reason: 'config entry' });
     expect(store.takedown(other)?.source).toBe('operator');
     expect(store.get(fpr)).toBeUndefined();
     expect(store.applyBlockList([{ fpr, reason: 'config entry' }])).toEqual({ added: 0, lifted: 0 });
+    expect(store.applyBlockList([], false)).toEqual({ added: 0, lifted: 0 });
+    expect(store.get(fpr)).toBeUndefined();
     expect(store.applyBlockList([])).toEqual({ added: 0, lifted: 1 });
     expect(store.get(fpr)).toBeDefined();
     expect(store.takedown(other)?.source).toBe('operator');
