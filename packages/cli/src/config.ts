@@ -15,10 +15,12 @@
  *                policies = ["sks", "hockeypuck"]   (recon policies kept by a new store, docs/recon-policies.md)
  *                membership = "/path/to/membership"   (an SKS-style `host port` file)
  *                configTimeout = 10  messageTimeout = 60  sessionTimeout = 900   (seconds)
+ *   [policy]     blocked = ["FPR", { fpr = "FPR", reason = "TEXT" }]   (keys taken down, docs/operations.md §14)
  *   [quorum]     name = "example-quorum"  version = 1      (the peer set: quorum mode on)
  *   [[quorum.member]]  name = "alpha"  key = "<node-id base64>"  recon = "HOST:PORT"  http = "URL"
  */
 import { readFileSync } from 'node:fs';
+import { checkReason, MAX_REASON_CHARS, parseFingerprint } from '@dkeyserv/db';
 import { isReconPolicyName, RECON_POLICY_NAMES, ReconPolicyName } from '@dkeyserv/pgp';
 import { parsePolicy, QuorumPolicy } from '@dkeyserv/quorum';
 import { CliError } from './errors';
@@ -74,7 +76,21 @@ export interface Config {
   };
   /** the quorum peer set; quorum mode is on when the config names one (docs/quorum.md §2) */
   quorum?: QuorumPolicy;
+  /** keys taken down by the config (docs/operations.md §14) */
+  policy: { blocked: BlockedKey[] };
 }
+
+/** A `[policy] blocked` entry: a primary fingerprint and the one-line reason answers give. */
+export interface BlockedKey {
+  fpr: Buffer;
+  reason: string;
+}
+
+/** The reason of a `[policy] blocked` entry given as a bare fingerprint. */
+export const DEFAULT_BLOCK_REASON = "blocked by this server's configuration";
+
+/** Most `[policy] blocked` entries (each is checked at every start). */
+export const MAX_BLOCKED = 100_000;
 
 export const DEFAULT_CONFIG: Config = {
   data: './data',
@@ -95,6 +111,7 @@ export const DEFAULT_CONFIG: Config = {
   limits: { maxPackets: 20_000, maxKeyBytes: 8 * 1024 * 1024, keyBudgetMs: 500 },
   import: { bufferMiB: 64 },
   recon: { listen: { host: '127.0.0.1', port: 11370 }, gossipInterval: 60, peers: [], configTimeout: 10, messageTimeout: 60, sessionTimeout: 900 },
+  policy: { blocked: [] },
 };
 
 /** `HOST:PORT` or `HOST:PORT/POLICY`. */
@@ -116,7 +133,7 @@ export function parseHostPort(value: string, what: string): HostPort {
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }
 
-type Shape = { [k: string]: 'string' | 'int' | 'hostport' | 'hostport-or-none' | 'peer-list' | 'policy-list' | Shape };
+type Shape = { [k: string]: 'string' | 'int' | 'hostport' | 'hostport-or-none' | 'peer-list' | 'policy-list' | 'blocked-list' | Shape };
 
 const SHAPE: Shape = {
   data: 'string',
@@ -136,6 +153,7 @@ const SHAPE: Shape = {
     messageTimeout: 'int',
     sessionTimeout: 'int',
   },
+  policy: { blocked: 'blocked-list' },
 };
 
 /** Read and check a config file; returns the defaults with the file's values applied. */
@@ -195,6 +213,8 @@ function apply(target: Record<string, unknown>, source: Record<string, unknown>,
     } else if (kind === 'peer-list') {
       if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new CliError(`config ${file}: ${name} must be a list of "HOST:PORT" or "HOST:PORT/POLICY"`);
       target[k] = v.map((x: string) => parsePeer(x, `config ${file}: ${name}`));
+    } else if (kind === 'blocked-list') {
+      target[k] = parseBlocked(v, `config ${file}: ${name}`);
     } else if (kind === 'policy-list') {
       if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'string')) throw new CliError(`config ${file}: ${name} must be a non-empty list of recon policy names`);
       target[k] = v.map((x: string) => parsePolicyName(x, `config ${file}: ${name}`));
@@ -203,4 +223,27 @@ function apply(target: Record<string, unknown>, source: Record<string, unknown>,
       target[k] = kind === 'hostport-or-none' && v === 'none' ? undefined : parseHostPort(v, `config ${file}: ${name}`);
     }
   }
+}
+
+/** `[policy] blocked`: fingerprints, or `{ fpr, reason }` tables; each fingerprint once. */
+function parseBlocked(v: unknown, what: string): BlockedKey[] {
+  const shape = `a list of "FINGERPRINT" or { fpr = "FINGERPRINT", reason = "one line of at most ${MAX_REASON_CHARS} characters" }`;
+  if (!Array.isArray(v)) throw new CliError(`${what} must be ${shape}`);
+  if (v.length > MAX_BLOCKED) throw new CliError(`${what}: ${v.length} entries, over the limit of ${MAX_BLOCKED}`);
+  const seen = new Set<string>();
+  return v.map((x: unknown, i) => {
+    const at = `${what}[${i}]`;
+    const table = typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Record<string, unknown>) : undefined;
+    if (typeof x !== 'string' && !(table && typeof table.fpr === 'string' && (table.reason === undefined || typeof table.reason === 'string') && Object.keys(table).every((key) => key === 'fpr' || key === 'reason'))) {
+      throw new CliError(`${at} must be "FINGERPRINT" or { fpr = "FINGERPRINT", reason = "TEXT" }`);
+    }
+    try {
+      const fpr = parseFingerprint(typeof x === 'string' ? x : (table!.fpr as string));
+      if (seen.has(fpr.toString('hex'))) throw new Error(`fingerprint ${fpr.toString('hex').toUpperCase()} is listed twice`);
+      seen.add(fpr.toString('hex'));
+      return { fpr, reason: checkReason((table?.reason as string | undefined) ?? DEFAULT_BLOCK_REASON) };
+    } catch (e) {
+      throw new CliError(`${at}: ${(e as Error).message}`);
+    }
+  });
 }

@@ -43,7 +43,7 @@ export async function runServer(config: Config, version: string, parts: ServerPa
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  const { store, trees, quorum } = openStore(config.data, { limits: config.limits, quorum: config.quorum, policies: config.recon.policies });
+  const { store, trees, quorum } = openStore(config.data, { limits: config.limits, quorum: config.quorum, policies: config.recon.policies, blocked: config.policy.blocked, liftUnlisted: true });
   if (quorum) {
     // keys stored before quorum mode (or under another policy) get this node's attestation now
     const n = attestStored(store, quorum.attestations, quorum.identity);

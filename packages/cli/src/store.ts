@@ -32,6 +32,13 @@ export interface OpenOptions {
   quorum?: QuorumPolicy;
   policies?: readonly ReconPolicyName[];
   /**
+   * The config's block list (`[policy] blocked`, docs/operations.md §14): a writable open takes
+   * these down and, with `liftUnlisted` (the servers), undoes the config takedowns no longer
+   * listed. Unset: they are left as they are (pbuild, delete).
+   */
+  blocked?: readonly { fpr: Buffer; reason: string }[];
+  liftUnlisted?: boolean;
+  /**
    * Leave prefix trees marked stale as they are (import: it rebuilds them at its end). Otherwise
    * a writable open rebuilds them first, with a log line (docs/recon.md §5a): serve, db, recon,
    * pbuild never work on a stale tree.
@@ -57,6 +64,10 @@ export function openStore(dataDir: string, opts: OpenOptions = {}): OpenStore {
         const t0 = Date.now();
         const counts = rebuildPrefixTrees(store, trees);
         log.info(`prefix trees rebuilt in ${((Date.now() - t0) / 1000).toFixed(2)} s: ${[...counts].map(([p, n]) => `${p} ${n}`).join(', ')} elements`);
+      }
+      if (opts.blocked) {
+        const r = store.applyBlockList(opts.blocked, opts.liftUnlisted ?? false);
+        if (r.added || r.lifted) logger('db').info(`[policy] blocked: ${r.added} keys taken down, ${r.lifted} no longer listed and restored`);
       }
       if (opts.quorum) quorum = openQuorum(store, dataDir, opts.quorum);
     } else trees = openPrefixTrees(store);

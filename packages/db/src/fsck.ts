@@ -1,7 +1,9 @@
 /**
  * Consistency check of a key store (docs/operations.md §9 `fsck`): every key parses, its
  * fingerprint and SKS hash are what the record says, each recon policy's view hashes to what the
- * record says and its hash index and every lookup index hold exactly the entries the keys imply.
+ * record says and its hash index and every lookup index hold exactly the entries the keys imply;
+ * no taken-down key is stored and every taken-down hash names a tombstone (docs/operations.md §14:
+ * a removed key has no entries at all, so the checks above hold for a store with takedowns).
  * Used by `dkeyserv fsck` and by the crash tests. It reads the store only through the read-only
  * {@link KeyStoreContents}.
  */
@@ -20,13 +22,15 @@ export interface FsckReport {
   keys: number;
   hashes: number;
   indexEntries: number;
+  /** takedown tombstones */
+  takedowns: number;
   problems: FsckProblem[];
   /** problems found in all (the list keeps the first `maxListed`) */
   problemCount: number;
 }
 
 export function fsck(store: KeyStoreContents, maxListed = 100): FsckReport {
-  const report: FsckReport = { keys: 0, hashes: 0, indexEntries: 0, problems: [], problemCount: 0 };
+  const report: FsckReport = { keys: 0, hashes: 0, indexEntries: 0, takedowns: 0, problems: [], problemCount: 0 };
   const problem = (subject: string, what: string) => {
     report.problemCount++;
     if (report.problems.length < maxListed) report.problems.push({ subject, what });
@@ -103,7 +107,36 @@ export function fsck(store: KeyStoreContents, maxListed = 100): FsckReport {
       }
     }
   }
+  checkTakedowns(store, report, problem);
   return report;
+}
+
+/** No taken-down key is stored; each taken-down hash belongs to its tombstone's removed version. */
+function checkTakedowns(store: KeyStoreContents, report: FsckReport, problem: (subject: string, what: string) => void) {
+  const down = new Map<string, Set<string>>();
+  for (const t of store.takedowns()) {
+    report.takedowns++;
+    const fprHex = t.fpr.toString('hex');
+    const hashes = new Set<string>();
+    if (t.record) {
+      hashes.add(Buffer.from(t.record.hash).toString('hex'));
+      for (const policy of store.policies) {
+        const v = viewOf(t.record, policy);
+        if ('hash' in v) hashes.add(v.hash.toString('hex'));
+      }
+    }
+    down.set(fprHex, hashes);
+    let stored;
+    try {
+      stored = store.get(t.fpr);
+    } catch {
+      stored = true; // (a record that does not decode is reported above; it is still stored)
+    }
+    if (stored) problem(fprHex, 'taken down but still stored');
+  }
+  for (const { hash, fpr } of store.takedownHashEntries()) {
+    if (!down.get(fpr.toString('hex'))?.has(hash.toString('hex'))) problem(hash.toString('hex'), `taken-down hash entry names ${fpr.toString('hex')}, whose tombstone does not have it`);
+  }
 }
 
 function entryId(index: StoredIndex, e: IndexEntry): string {

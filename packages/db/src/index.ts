@@ -10,6 +10,8 @@
  * - `prepareKey`, `PreparePool`: the database-free half of ingest, on worker threads for imports;
  *   `prepareMerged` with a `KeyPreparer` does it for uploads and recon (docs/operations.md §13);
  * - `fsck` over the read-only `KeyStoreContents` (docs/operations.md §9);
+ * - takedowns: `KeyStore.takeDown` / `undoTakedown` / `applyBlockList`, the tombstones
+ *   (`Takedown`), `parseFingerprint`, `checkReason` (docs/operations.md §14);
  * - `Logger`, `silentLogger`, and the errors (`DbError`, `StoreOpenError`).
  * - `PartnerStatus`: a recon partner's status, which recon reports and hkp shows.
  *
@@ -32,7 +34,8 @@ export type { ChangeLogEntry, KeyRecord, StoredView } from './record';
 export type { IndexName } from './terms';
 export type { PartnerStatus } from './partner-status';
 export { KeyStore } from './store';
-export type { IngestResult, IngestStatus, KeyChange, KeyStoreContents, KeyStoreHooks, KeyStoreOptions, ViewChange } from './store';
+export type { IngestResult, IngestStatus, KeyChange, KeyRemoval, KeyStoreContents, KeyStoreHooks, KeyStoreOptions, TakedownResult, UndoResult, ViewChange } from './store';
+export { checkReason, MAX_REASON_CHARS, parseFingerprint, TakedownError, takedownMessage, type Takedown, type TakedownSource } from './takedown';
 export { isRejection, prepareKey, type PreparedKey, type PrepareOptions, type Rejection } from './prepare';
 export { PreparePool } from './prepare-pool';
 export { inlinePreparer, prepareMerged, type KeyPreparer } from './prepare-merged';

@@ -1,6 +1,6 @@
 /**
  * The stored bytes of a change-log entry (docs/architecture.md §7, `log`):
- * `u8 format (1) | u8 flags (1: updated) | u48 time in ms | fingerprint (the rest)`.
+ * `u8 format (1) | u8 flags (1: updated, 2: removed) | u48 time in ms | fingerprint (the rest)`.
  * The hashes are not logged: the readers (stats, quorum) need when, which key, and whether it was new.
  */
 import { ByteReader, ByteWriter } from './bytes';
@@ -8,11 +8,12 @@ import { ChangeLogEntry } from './record';
 
 const FORMAT = 1;
 const UPDATED = 1;
+const REMOVED = 2;
 
 export function encodeLogEntry(e: ChangeLogEntry): Buffer {
   return new ByteWriter()
     .u8(FORMAT)
-    .u8(e.updated ? UPDATED : 0)
+    .u8((e.updated ? UPDATED : 0) | (e.removed ? REMOVED : 0))
     .u48(e.time)
     .finish(e.fpr);
 }
@@ -26,5 +27,7 @@ export function decodeLogEntry(seq: number, value: Buffer): ChangeLogEntry {
   const time = r.u48();
   const fpr = r.rest();
   if (fpr.length === 0) r.fail('no fingerprint');
-  return { time, fpr, updated: (flags & UPDATED) !== 0 };
+  const entry: ChangeLogEntry = { time, fpr, updated: (flags & UPDATED) !== 0 };
+  if (flags & REMOVED) entry.removed = true;
+  return entry;
 }

@@ -36,11 +36,13 @@ export interface KeyRecord {
   views?: Partial<Record<string, StoredView>>;
 }
 
-/** An entry of the change log: one key stored anew or replaced by a new version. */
+/** An entry of the change log: one key stored anew, replaced by a new version, or removed. */
 export interface ChangeLogEntry {
   /** ms since the epoch */
   time: number;
   fpr: Buffer;
   /** a stored version was replaced (false: the key is new) */
   updated: boolean;
+  /** the key was removed by a takedown (docs/operations.md §14; `updated` is then true) */
+  removed?: boolean;
 }

@@ -44,7 +44,7 @@ export function removeStaleRepack(path: string): void {
 function copyOptions(name: string): { keyEncoding: 'binary' | 'uint32'; encoding: 'binary'; dupSort: boolean } | undefined {
   if (name === 'log') return { keyEncoding: 'uint32', encoding: 'binary', dupSort: false };
   if (name === 'idx-email' || name === 'idx-word') return { keyEncoding: 'binary', encoding: 'binary', dupSort: true };
-  if (['keys', 'idx-keyid', 'meta'].includes(name) || name.startsWith('hash:') || name.startsWith('ext-')) return { keyEncoding: 'binary', encoding: 'binary', dupSort: false };
+  if (['keys', 'idx-keyid', 'meta', 'takedown', 'takedown-hash'].includes(name) || name.startsWith('hash:') || name.startsWith('ext-')) return { keyEncoding: 'binary', encoding: 'binary', dupSort: false };
   return undefined;
 }
 

@@ -38,6 +38,7 @@ import { otherProcessesOpen, removeStaleRepack, repackEnvironment } from './repa
 import { syncFile } from './sync-file';
 import { decodeRecord, encodeRecord } from './record-codec';
 import { IndexName, keyTerms, KeyTerms } from './terms';
+import { checkReason, decodeTakedown, encodeTakedown, Takedown, takedownMessage, TakedownSource } from './takedown';
 
 export const SCHEMA_VERSION = 3;
 
@@ -63,9 +64,35 @@ export interface KeyChange {
   oldRecord?: KeyRecord;
 }
 
+/** A key removed by a takedown (docs/operations.md §14), as the hooks see it: each view's old hash, no new one. */
+export interface KeyRemoval {
+  fpr: Buffer;
+  oldHash: Buffer;
+  views: ViewChange[];
+  oldRecord: KeyRecord;
+}
+
 /** Work other packages do inside the write transaction (docs/architecture.md §2, §4: db defines, others implement). */
 export interface KeyStoreHooks {
   onKeyChanged?(change: KeyChange): void;
+  onKeyRemoved?(removal: KeyRemoval): void;
+}
+
+/** What `takeDown` did to one fingerprint. */
+export interface TakedownResult {
+  /** lowercase hex */
+  fpr: string;
+  /** removed: the stored key went; blocked: none was stored, now none can be; already: it was taken down before */
+  status: 'removed' | 'blocked' | 'already';
+}
+
+/** What `undoTakedown` did to one fingerprint. */
+export interface UndoResult {
+  fpr: string;
+  /** restored: the removed key is stored again; unblocked: nothing to restore, the block is lifted; not-taken-down: nothing to undo */
+  status: 'restored' | 'unblocked' | 'not-taken-down';
+  /** restored: how the write went (a key the limits now refuse stays out, the block lifted) */
+  result?: IngestResult;
 }
 
 export interface KeyStoreOptions {
@@ -152,6 +179,17 @@ function viewHash(record: KeyRecord, policy: ReconPolicyName): Buffer | undefine
   return 'hash' in v ? v.hash : undefined;
 }
 
+/** The hashes a taken-down key had: the whole key's and each kept policy view's (none if it was not stored). */
+function takedownHashesOf(t: Takedown, policies: readonly ReconPolicyName[]): Buffer[] {
+  if (!t.record) return [];
+  const out = [toBuffer(t.record.hash)];
+  for (const p of policies) {
+    const h = viewHash(t.record, p);
+    if (h && !out.some((x) => x.equals(h))) out.push(h);
+  }
+  return out;
+}
+
 /**
  * A store's contents as a consistency checker reads them (`fsck`, docs/operations.md §9): the
  * records as filed, every hash-index entry and every lookup-index entry, besides the lookups any
@@ -179,6 +217,10 @@ export interface KeyStoreContents {
   hasIndexEntry(index: StoredIndex, entry: IndexEntry): boolean;
   /** A stored record parsed back into a key (throws on packets that do not parse). */
   parseRecord(record: KeyRecord): PublicKey;
+  /** Every takedown tombstone (takedown.ts), in fingerprint order. */
+  takedowns(): Iterable<Takedown>;
+  /** Every entry of the taken-down hashes (hash → fingerprint), by ascending hash. */
+  takedownHashEntries(): Iterable<{ hash: Buffer; fpr: Buffer }>;
 }
 
 export class KeyStore implements KeyStoreContents {
@@ -193,6 +235,9 @@ export class KeyStore implements KeyStoreContents {
   private readonly probes: Record<'email' | 'word', Database<Buffer, Buffer>>;
   /** sequence number → ChangeLogEntry (log-codec.ts) */
   private readonly log: Database<Buffer, number>;
+  /** takedowns (takedown.ts): primary fingerprint → tombstone; every hash the key had → fingerprint (absent in an old read-only store) */
+  private readonly takedownDb?: Database<Buffer, Buffer>;
+  private readonly takedownHashes?: Database<Buffer, Buffer>;
   private readonly meta: Database<unknown, string>;
   private readonly limits: KeyLimits;
   private readonly packetLimits: PacketLimits;
@@ -229,6 +274,8 @@ export class KeyStore implements KeyStoreContents {
     this.probes = { email: termProbe(this.env, 'email'), word: termProbe(this.env, 'word') };
     this.log = this.env.openDB<Buffer, number>({ name: 'log', keyEncoding: 'uint32', encoding: 'binary' });
     this.meta = this.env.openDB<unknown, string>({ name: 'meta' });
+    this.takedownDb = this.env.openDB<Buffer, Buffer>({ name: 'takedown', keyEncoding: 'binary', encoding: 'binary' }) ?? undefined;
+    this.takedownHashes = this.env.openDB<Buffer, Buffer>({ name: 'takedown-hash', keyEncoding: 'binary', encoding: 'binary' }) ?? undefined;
     this.policies = this.checkMeta(opts);
     this.hashIndexes = new Map(this.policies.map((name) => [name, this.env.openDB<Buffer, Buffer>({ name: `hash:${name}`, keyEncoding: 'binary', encoding: 'binary' })]));
     if (opts.readOnly && [this.keys, this.log, this.meta, ...this.hashIndexes.values(), ...Object.values(this.indexes)].some((db) => db === undefined)) {
@@ -321,10 +368,12 @@ export class KeyStore implements KeyStoreContents {
     );
   }
 
-  /** Inside the write transaction: merge with the stored version and write what changed. */
-  private write(incoming: PreparedKey): IngestResult {
+  /** Inside the write transaction: merge with the stored version and write what changed (a taken-down key: refused). */
+  private write(incoming: PreparedKey, firstSeen?: number): IngestResult {
     const fpr = incoming.fpr;
     const fprHex = hex(fpr);
+    const down = this.takedown(fpr);
+    if (down) return { status: 'rejected', fpr: fprHex, reason: 'blocked', message: takedownMessage(down) };
     const stored = this.get(fpr);
     let next = incoming;
     let oldTerms: KeyTerms | undefined;
@@ -356,7 +405,7 @@ export class KeyStore implements KeyStoreContents {
       hash: next.hash,
       packets: next.packets,
       created: next.created,
-      firstSeen: stored ? stored.firstSeen : now,
+      firstSeen: stored ? stored.firstSeen : (firstSeen ?? now),
       modified: now,
       validity: next.validity,
     };
@@ -393,6 +442,114 @@ export class KeyStore implements KeyStoreContents {
       for (const h of this.hooks) h.onKeyChanged?.(change);
     }
     return { status: stored ? 'updated' : 'new', fpr: fprHex, hash: hex(next.hash), oldHash: oldHash ? hex(oldHash) : undefined };
+  }
+
+  /**
+   * Take keys down (docs/operations.md §14), in one transaction: each stored one is removed with
+   * its index entries, hashes and prefix-tree elements (the hooks), and every fingerprint gets a
+   * tombstone keeping the removed version, so the write path refuses it from now on and
+   * {@link undoTakedown} can restore it. A change-log entry per removed key moves the change
+   * sequence, so response caches of running servers drop it.
+   */
+  takeDown(fprs: readonly Buffer[], reason: string, source: TakedownSource = 'operator'): TakedownResult[] {
+    const why = checkReason(reason);
+    return this.env.transactionSync(() =>
+      fprs.map((fpr) => {
+        const fprHex = hex(fpr);
+        if (this.takedown(fpr)) return { fpr: fprHex, status: 'already' };
+        const stored = this.get(fpr);
+        const now = this.now();
+        if (stored) this.remove(stored, now);
+        const t: Takedown = { fpr, reason: why, time: now, source, record: stored };
+        this.takedownDb!.putSync(fpr, encodeTakedown(t));
+        for (const h of takedownHashesOf(t, this.policies)) this.takedownHashes!.putSync(h, fpr);
+        this.logger.info(`key ${fprHex} taken down (${source}): ${why}`);
+        return { fpr: fprHex, status: stored ? 'removed' : 'blocked' };
+      }),
+    );
+  }
+
+  /** Undo takedowns: lift each block and store the removed version again (through the write path). */
+  undoTakedown(fprs: readonly Buffer[]): UndoResult[] {
+    return this.env.transactionSync(() =>
+      fprs.map((fpr): UndoResult => {
+        const fprHex = hex(fpr);
+        const t = this.takedown(fpr);
+        if (!t) return { fpr: fprHex, status: 'not-taken-down' };
+        for (const h of takedownHashesOf(t, this.policies)) this.takedownHashes!.removeSync(h);
+        this.takedownDb!.removeSync(fpr);
+        this.logger.info(`takedown of key ${fprHex} undone`);
+        if (!t.record) return { fpr: fprHex, status: 'unblocked' };
+        const p = prepareKey(splitPackets(toBuffer(t.record.packets), this.packetLimits), this.prepareOptions);
+        let result: IngestResult;
+        try {
+          result = isRejection(p) ? p : this.write(revive(p), t.record.firstSeen);
+        } catch (e) {
+          result = rejection(e);
+        }
+        return { fpr: fprHex, status: 'restored', result };
+      }),
+    );
+  }
+
+  /**
+   * Make the config's block list (`[policy] blocked`, source `config`) what is taken down: each
+   * listed fingerprint not yet down is taken down, and (with `lift`, the default) each config
+   * takedown no longer listed is undone. Operator takedowns are left alone. Returns how many of each.
+   */
+  applyBlockList(list: readonly { fpr: Buffer; reason: string }[], lift = true): { added: number; lifted: number } {
+    return this.env.transactionSync(() => {
+      const listed = new Set(list.map((e) => hex(e.fpr)));
+      const unlisted = lift ? [...this.takedowns()].filter((t) => t.source === 'config' && !listed.has(hex(t.fpr))).map((t) => t.fpr) : [];
+      const lifted = this.undoTakedown(unlisted).length;
+      let added = 0;
+      for (const e of list) if (this.takeDown([e.fpr], e.reason, 'config')[0].status !== 'already') added++;
+      return { added, lifted };
+    });
+  }
+
+  /** The tombstone of a taken-down fingerprint. */
+  takedown(fpr: Buffer): Takedown | undefined {
+    const v = this.takedownDb?.get(fpr);
+    return v && decodeTakedown(Buffer.from(fpr), v);
+  }
+
+  /** The tombstone of the key that had this hash (whole key or a policy view) when it was taken down. */
+  takedownByHash(hash: Buffer): Takedown | undefined {
+    const fpr = this.takedownHashes?.get(hash);
+    return fpr ? this.takedown(toBuffer(fpr)) : undefined;
+  }
+
+  /** Every tombstone, in fingerprint order. */
+  *takedowns(): Generator<Takedown> {
+    if (!this.takedownDb) return;
+    for (const { key, value } of this.takedownDb.getRange()) yield decodeTakedown(Buffer.from(key as Buffer), value);
+  }
+
+  /** Number of taken-down fingerprints. */
+  takedownCount(): number {
+    return this.takedownDb?.getCount() ?? 0;
+  }
+
+  *takedownHashEntries(): Generator<{ hash: Buffer; fpr: Buffer }> {
+    if (!this.takedownHashes) return;
+    for (const { key, value } of this.takedownHashes.getRange()) yield { hash: Buffer.from(key as Buffer), fpr: Buffer.from(value) };
+  }
+
+  /** Inside the write transaction: remove a stored key with its index entries and hashes, and tell the hooks. */
+  private remove(stored: KeyRecord, now: number) {
+    const fpr = toBuffer(stored.fpr);
+    this.putTerms(keyTerms(this.parseRecord(stored), stored.validity), fpr, false);
+    const views: ViewChange[] = [];
+    for (const [policy, index] of this.hashIndexes) {
+      const oldView = viewHash(stored, policy);
+      if (oldView) index.removeSync(oldView);
+      views.push({ policy, oldHash: oldView });
+    }
+    this.keys.removeSync(fpr);
+    this.appendLog({ time: now, fpr, updated: true, removed: true });
+    const removal: KeyRemoval = { fpr, oldHash: toBuffer(stored.hash), views, oldRecord: stored };
+    for (const h of this.hooks) h.onKeyRemoved?.(removal);
   }
 
   private putTerms(terms: KeyTerms, fpr: Buffer, add: boolean) {

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
-import { encodePacket, flattenKey, isKeyringError, keyIdentity, normalizeKey, Packet, splitKeyring } from '@dkeyserv/pgp';
+import { encodePacket, flattenKey, keyIdentity, normalizeKey } from '@dkeyserv/pgp';
 import { fsck, KeyChange, KeyStore, StoredFormatError, StoreOpenError } from '@dkeyserv/db';
+import { roleKeys } from './role-keys';
 
 /**
  * Test-only access to a store's databases, to damage them on purpose: its LMDB environment opened
@@ -26,15 +27,6 @@ function openRaw(path: string) {
 /** The LMDB key of a primary key's own entry in `idx-keyid` (packages/db/src/keyid-index.ts). */
 function primaryKeyIdEntry(keyId: Buffer, fpr: Buffer): Buffer {
   return Buffer.concat([keyId.subarray(4), keyId.subarray(0, 4), Buffer.from([fpr.length]), fpr]);
-}
-
-function roleKeys(): Packet[][] {
-  const out: Packet[][] = [];
-  for (const e of splitKeyring(readFileSync('/usr/share/keyrings/debian-role-keys.gpg'))) {
-    if (isKeyringError(e)) throw e.error;
-    out.push(e.packets);
-  }
-  return out;
 }
 
 describe('KeyStore on real LMDB', () => {

@@ -4,7 +4,7 @@
  */
 export class HttpError extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 405 | 408 | 413 | 415 | 422 | 429 | 500 | 501 | 503,
+    readonly status: 400 | 403 | 404 | 405 | 408 | 410 | 413 | 415 | 422 | 429 | 500 | 501 | 503,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {

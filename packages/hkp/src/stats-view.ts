@@ -78,6 +78,31 @@ export interface StatsView extends ServerIdentity {
   daily: Bucket[];
   /** quorum mode only */
   quorum?: QuorumStatsView;
+  /** keys taken down (docs/operations.md §14): how many, and the first TAKEDOWNS_SHOWN by fingerprint */
+  takedowns: { count: number; keys: TakedownView[] };
+}
+
+/** A taken-down key as stats show it. */
+export interface TakedownView {
+  /** upper-case hex */
+  fingerprint: string;
+  reason: string;
+  /** ISO time of the takedown */
+  since: string;
+  /** `operator` (dkeyserv delete) or `config` ([policy] blocked) */
+  source: string;
+}
+
+/** takedowns listed at most (the count is exact) */
+const TAKEDOWNS_SHOWN = 100;
+
+function takedownsOf(store: KeyStore): StatsView['takedowns'] {
+  const keys: TakedownView[] = [];
+  for (const t of store.takedowns()) {
+    if (keys.length >= TAKEDOWNS_SHOWN) break;
+    keys.push({ fingerprint: t.fpr.toString('hex').toUpperCase(), reason: t.reason, since: new Date(t.time).toISOString(), source: t.source });
+  }
+  return { count: store.takedownCount(), keys };
 }
 
 const HOUR = 3600_000;
@@ -106,7 +131,7 @@ export class Stats {
     let scanned = 0;
     for (const [, e] of this.store.recentChanges()) {
       if (e.time < now - 7 * DAY || ++scanned > MAX_SCAN) break;
-      const field = e.updated ? 'Updated' : 'Inserted';
+      const field = e.removed ? 'Removed' : e.updated ? 'Updated' : 'Inserted';
       const h = Math.floor((now - e.time) / HOUR);
       if (h < 24) hourly[h][field]++;
       daily[Math.floor((now - e.time) / DAY)][field]++;
@@ -123,6 +148,7 @@ export class Stats {
       hourly,
       daily,
       quorum: this.quorum?.(),
+      takedowns: takedownsOf(this.store),
     };
     this.cached = { at: now, view };
     return view;

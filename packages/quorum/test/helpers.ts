@@ -1,8 +1,7 @@
 /** Shared test fixtures: temporary directories, Debian's role keys, a peer set of fresh identities. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isKeyringError, Packet, splitKeyring } from '@dkeyserv/pgp';
 import { NodeIdentity } from '../src/identity';
 import { QuorumPolicy } from '../src/policy';
 
@@ -10,14 +9,8 @@ export function tempDir(prefix = 'dks-quorum-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function roleKeys(): Packet[][] {
-  const out: Packet[][] = [];
-  for (const e of splitKeyring(readFileSync('/usr/share/keyrings/debian-role-keys.gpg'))) {
-    if (isKeyringError(e)) throw e.error;
-    out.push(e.packets);
-  }
-  return out;
-}
+// (the db tests' fixture: quorum builds on db)
+export { roleKeys } from '../../db/test/role-keys';
 
 export const NAMES = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf'];
 

@@ -38,7 +38,7 @@ export const register: Register = (program) => {
         config.import.bufferMiB = n;
       }
       let failed = false;
-      await withStore(config.data, { bulkLoad: true, keepStaleTrees: true, limits: config.limits, quorum: config.quorum, policies: config.recon.policies }, async ({ store, trees }) => {
+      await withStore(config.data, { bulkLoad: true, keepStaleTrees: true, limits: config.limits, quorum: config.quorum, policies: config.recon.policies, blocked: config.policy.blocked }, async ({ store, trees }) => {
         const summary = await importFiles(store, files, {
           trees,
           treeMode: opts.trees,

@@ -4,6 +4,7 @@
  * `register(program, shared)`.
  */
 import { register as db } from './db';
+import { register as deleteKeys } from './delete';
 import { register as dump } from './dump';
 import { register as fsck } from './fsck';
 import { register as hashes } from './hashes';
@@ -15,6 +16,6 @@ import { register as serve } from './serve';
 import { register as verifyQuorum } from './verify-quorum';
 import { Register } from './options';
 
-export const COMMANDS: readonly Register[] = [importKeys, hashes, dump, fsck, pbuild, nodeId, verifyQuorum, serve, db, recon];
+export const COMMANDS: readonly Register[] = [importKeys, hashes, dump, fsck, pbuild, deleteKeys, nodeId, verifyQuorum, serve, db, recon];
 
 export type { Register, Shared } from './options';

@@ -2,7 +2,8 @@
  * `POST /pks/hashquery` (docs/hkp.md §7): SKS recon recovery. The body is a list of SKS key hashes
  * (hashquery-codec.ts); the answer holds each key found in the form of the recon policy whose hash
  * was asked, with all its stored packets, so the peer recomputes that very hash. Quorum mode does
- * not filter it. `Content-Type: pgp/keys`, the type SKS uses.
+ * not filter it. A taken-down key is not stored, so it is simply not in the answer
+ * (docs/operations.md §14). `Content-Type: pgp/keys`, the type SKS uses.
  */
 import { readBody } from '../body';
 import { encodeHashQueryResponse, parseHashQuery } from '../hashquery-codec';

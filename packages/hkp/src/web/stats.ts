@@ -1,6 +1,7 @@
 /** The statistics page (`/pks/lookup?op=stats`): who this server is and what it received lately. */
 import { Bucket, QuorumStatsView, StatsView } from '../stats-view';
 import { escapeHtml, isolate, minute, page, PageContext } from './layout';
+import { takedownsTable } from './stats-takedowns';
 
 export function renderStatsPage(ctx: PageContext, stats: StatsView): string {
   const identity: [string, string | undefined][] = [
@@ -24,6 +25,7 @@ ${identity.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v ? isolate(v) : 
 ${policiesTable(stats)}
 ${peersTable(stats)}
 ${stats.quorum ? quorumSection(stats.quorum) : ''}
+${takedownsTable(stats.takedowns)}
 <div class="histograms">
 ${histogram('Keys per hour, last 24 hours', stats.hourly)}
 ${histogram('Keys per day, last 7 days', stats.daily)}

@@ -8,7 +8,7 @@
  * While it is set the hooks leave the trees alone (a writer cannot make a stale tree worse), and
  * {@link rebuildPrefixTrees} rebuilds every tree and clears the mark in one transaction.
  */
-import type { KeyStore, KeyStoreHooks } from '@dkeyserv/db';
+import type { KeyStore, KeyStoreHooks, ViewChange } from '@dkeyserv/db';
 import type { ReconPolicyName } from '@dkeyserv/pgp';
 import { PrefixTree, PTreeParams, SKS_PTREE_PARAMS } from './prefix-tree';
 
@@ -55,18 +55,23 @@ export function openPrefixTrees(store: KeyStore, params: PTreeParams = SKS_PTREE
   return trees;
 }
 
-/** The ingest hook; with `store`, it skips the trees while the store marks them stale. */
+/**
+ * The ingest hook; with `store`, it skips the trees while the store marks them stale. A key taken
+ * down (docs/operations.md §14) leaves every tree: its hashes are never offered in recon again.
+ */
 export function prefixTreeHooks(trees: ReadonlyMap<ReconPolicyName, PrefixTree>, store?: KeyStore): KeyStoreHooks {
+  const apply = (views: readonly ViewChange[]) => {
+    if (store?.hasMark(PTREE_STALE_MARK)) return;
+    for (const v of views) {
+      const tree = trees.get(v.policy);
+      if (!tree || (v.oldHash && v.newHash && v.oldHash.equals(v.newHash))) continue;
+      if (v.oldHash) tree.remove(v.oldHash);
+      if (v.newHash) tree.insert(v.newHash);
+    }
+  };
   return {
-    onKeyChanged(change) {
-      if (store?.hasMark(PTREE_STALE_MARK)) return;
-      for (const v of change.views) {
-        const tree = trees.get(v.policy);
-        if (!tree || (v.oldHash && v.newHash && v.oldHash.equals(v.newHash))) continue;
-        if (v.oldHash) tree.remove(v.oldHash);
-        if (v.newHash) tree.insert(v.newHash);
-      }
-    },
+    onKeyChanged: (change) => apply(change.views),
+    onKeyRemoved: (removal) => apply(removal.views),
   };
 }
 
