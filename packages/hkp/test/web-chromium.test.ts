@@ -1,7 +1,8 @@
 /**
  * The web pages in a real browser: headless Debian Chromium driven by playwright-core against
  * the HKP app on 127.0.0.1 over a temp store holding debian-role-keys. Search, open a key,
- * download it, look at it on a phone, upload a new key and find it. Every step leaves a PNG in
+ * download it, look at it on a phone, upload a new key and find it, read a verbose index and
+ * follow an issuer link, open a v2 index link, and have a refused upload explained. Every step leaves a PNG in
  * test-output/screenshots/ at the repo root. No page may break its Content-Security-Policy: every
  * violation Chromium reports (console, `securitypolicyviolation`) fails the last test.
  */
@@ -10,7 +11,7 @@ import { join, resolve } from 'node:path';
 import * as openpgp from 'openpgp';
 import { BrowserContext, chromium, Page } from 'playwright-core';
 import { KeyStore } from '@dkeyserv/db';
-import { dearmor, keyIdentity, splitPackets } from '@dkeyserv/pgp';
+import { armor, dearmor, joinPackets, keyIdentity, splitPackets, Tag } from '@dkeyserv/pgp';
 import { keyringPackets, startTestApp, TestApp } from './helpers/test-app';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -139,6 +140,52 @@ describe('web pages in headless Chromium', () => {
     await Promise.all([page.waitForURL(`${base}/key/${fpr}`), page.locator(`a[href="/key/${fpr}"]`).click()]);
     expect(await page.locator('table.facts').innerText()).toContain('EdDSA');
     await shot('07-uploaded-key');
+  });
+
+  test('vindex: signature lines with [selfsig] marks and issuer links, on a desktop and a phone', async () => {
+    await page.goto(`${base}/pks/lookup?op=vindex&search=0x${SECURITY}`);
+    expect(await page.locator('h1').innerText()).toBe(`1 key found for “0x${SECURITY}”`);
+    const sigs = page.locator('ul.uids ul.sigs li');
+    expect(await sigs.count()).toBe(8); // two UIDs, each with three certifications and a self-signature
+    const self = page.locator('ul.uids ul.sigs li', { hasText: '[selfsig]' }).first();
+    expect(await self.innerText()).toMatch(/^sig3 6BAF400B05C3E651 2022-08-23 · key expires 2027-08-22 \[selfsig\]$/);
+    expect(await page.locator('ul.subkeys ul.sigs li').innerText()).toMatch(/^sbind 6BAF400B05C3E651 .*\[selfsig\]$/);
+    await shot('10-vindex');
+    await Promise.all([page.waitForURL(/search=0x6BAF400B05C3E651$/), self.getByRole('link').click()]);
+    expect(await page.locator('h1').innerText()).toBe('1 key found for “0x6BAF400B05C3E651”');
+
+    const phone = await browser!.newPage();
+    try {
+      await phone.setViewportSize({ width: 390, height: 844 });
+      await phone.goto(`${base}/pks/lookup?op=vindex&search=0x${SECURITY}`);
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await shot('11-vindex-phone', phone);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  test('the key page lists where to fetch the key; its v2 index link opens', async () => {
+    await page.goto(`${base}/key/${SECURITY}`);
+    const fetchList = page.locator('ul.fetch');
+    expect(await fetchList.innerText()).toContain('HKP v2 by versioned fingerprint');
+    expect(await fetchList.locator('a').count()).toBe(7); // get, v2, VKS, and two per address
+    await shot('12-key-fetch-links');
+    const [r] = await Promise.all([page.waitForResponse(/\/pks\/v2\/index\//), fetchList.getByRole('link', { name: 'HKP v2 index' }).first().click()]);
+    expect(r.status()).toBe(200);
+    expect((await r.json())[0].fingerprint).toBe(SECURITY.toLowerCase());
+  });
+
+  test('a refused upload is answered with each key’s reason', async () => {
+    const { publicKey } = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'No Self Sig', email: 'nosig@example.org' }], format: 'armored' });
+    const packets = [...splitPackets(dearmor(publicKey)[0].data)].filter((p) => p.tag !== Tag.Signature);
+    await page.goto(base + '/upload');
+    await page.getByLabel('Armored public key').fill(armor(joinPackets(packets)));
+    const [r] = await Promise.all([page.waitForResponse(`${base}/pks/add`), page.getByRole('button', { name: 'Upload' }).click()]);
+    expect(r.status()).toBe(422);
+    expect(await page.locator('p.notice').innerText()).toBe('No key was stored: every key was refused.');
+    expect(await page.locator('tr.rejected').innerText()).toMatch(/^rejected\t[0-9A-F ]+\tno-valid-uid: no User ID carries a valid self-signature/);
+    await shot('13-upload-refused');
   });
 
   test('stats and error pages', async () => {

@@ -145,8 +145,9 @@ describe('web page renderers', () => {
       web.renderIndexPage(ctx, '<script>"', [k]),
       web.renderKeyPage(ctx, k, armoredOf(k)),
       web.renderErrorPage(ctx, 404, 'no key found for "<script>"'),
-      web.renderUploadResult(ctx, { counts: { new: 0, updated: 0, unchanged: 0, rejected: 1 }, lines: ['rejected: bad-structure: <script>x</script>'] }),
+      web.renderUploadResult(ctx, { counts: { new: 0, updated: 0, unchanged: 0, rejected: 1 }, keys: [{ status: 'rejected', reason: 'bad-<b>', message: '<script>x</script>' }] }),
       web.renderStatsPage({ nodename: '<script>n', version: '<b>' }, { ...new Stats(store, { hostname: 'h', nodename: 'n', software: 's', version: 'v', httpAddr: 'a' }).view(), contact: '<script>c' }),
+      web.renderVindexPage(ctx, '<script>', [{ key: k, direct: { lines: [], more: 0 }, uids: [{ uid: k.uids[0], sigs: { lines: [{ kind: 'sig', keyId: 'ABCDEF0123456789', self: false, issuerUid: HOSTILE }], more: 0 } }], subkeys: [] }]),
     ];
     for (const html of pages) expect(html).not.toMatch(/<script|<b>/i);
     expect(pages[0]).toContain(escaped);
@@ -154,7 +155,9 @@ describe('web page renderers', () => {
     expect(pages[1]).toContain(`<h1><bdi>${escaped}</bdi></h1>`);
     expect(pages[1]).toContain(`<title>\u2068${escaped}\u2069 (${k.keyId}) — keys.example</title>`);
     expect(pages[2]).toContain('no key found for &quot;&lt;script&gt;&quot;');
-    expect(pages[3]).toContain('<li class="rejected"><bdi>rejected: bad-structure: &lt;script&gt;x&lt;/script&gt;</bdi></li>');
+    expect(pages[3]).toContain('<tr class="rejected"><td>rejected</td><td><span class="meta">not identified</span></td><td><code>bad-&lt;b&gt;</code>: <bdi>&lt;script&gt;x&lt;/script&gt;</bdi></td></tr>');
+    expect(pages[5]).toContain(`<span class="uid"><bdi>${escaped}</bdi></span>`);
+    expect(pages[5]).toContain(`<a href="/pks/lookup?op=vindex&amp;search=0xABCDEF0123456789"><code>ABCDEF0123456789</code></a> <bdi>${escaped}</bdi></li>`);
     expect(pages[4]).toContain('&lt;script&gt;c');
     expect(web.escapeHtml(`<a href="x" title='y'>&`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;');
   });
@@ -230,18 +233,42 @@ describe('web page renderers', () => {
     expect(text(html)).toContain('Only keys with valid self-signatures are served');
   });
 
-  test('upload result: counts, one line per key, links to stored keys only', () => {
+  test('upload result: counts, a row per key with what happened, links to stored keys only', () => {
     const a = 'A'.repeat(40);
     const b = 'B'.repeat(64);
     const html = web.renderUploadResult(ctx, {
       counts: { new: 1, updated: 1, unchanged: 0, rejected: 1 },
-      lines: [`new 0x${a}`, `updated 0x${b}`, `rejected 0x${'C'.repeat(40)}: secret-key: a secret key`],
+      keys: [
+        { status: 'new', fingerprint: a },
+        { status: 'updated', fingerprint: b },
+        { status: 'rejected', fingerprint: 'C'.repeat(40), reason: 'secret-key', message: 'a secret key' },
+      ],
     });
     expect(text(html)).toContain('3 keys received: 1 new , 1 updated, 0 unchanged, 1 rejected');
-    expect(html).toContain(`<li>new: <a href="/key/${a}">`);
-    expect(html).toContain(`<li>updated: <a href="/key/${b}">`);
+    expect(html).not.toContain('No key was stored');
+    expect(html).toContain(`<tr><td>new</td><td><a href="/key/${a}">`);
+    expect(html).toContain(`<tr><td>updated</td><td><a href="/key/${b}">`);
     expect(html).not.toContain(`/key/${'C'.repeat(40)}`);
-    expect(html).toContain('<li class="rejected"><bdi>rejected 0xCCCC');
+    expect(text(html)).toContain(`rejected ${'CCCC '.repeat(10)}secret-key : a secret key`);
+    const refused = web.renderUploadResult(ctx, { counts: { new: 0, updated: 0, unchanged: 0, rejected: 1 }, keys: [{ status: 'rejected', reason: 'unknown-key', message: 'revocation certificate for a key this server does not have' }] });
+    expect(text(refused)).toContain('No key was stored: every key was refused.');
+  });
+
+  test('key page: links to fetch the key by v1, HKP v2 and VKS, and by each address of its served UIDs', () => {
+    const k = view('security@debian.org');
+    const html = web.renderKeyPage(ctx, k, armoredOf(k));
+    expect(html).toContain(`<a href="/pks/v2/certs/by-vfingerprint/04/${k.fingerprint}">`);
+    expect(html).toContain(`<a href="/vks/v1/by-fingerprint/${k.fingerprint}">`);
+    expect(html).toContain('<li><bdi>team@security.debian.org</bdi>: <a href="/pks/v2/index/team%40security.debian.org">HKP v2 index</a> · <a href="/vks/v1/by-email/team%40security.debian.org">VKS by e-mail</a></li>');
+    // the withheld UID's address is not offered; a v6 key has no v1 link and its v2 link is under 06/
+    expect(web.renderKeyPage(ctx, view('partly@example.org'), 'x')).not.toContain('claim%40example.org');
+    const v6 = { ...k, version: 6, fingerprint: 'D'.repeat(64) };
+    const six = web.renderKeyPage(ctx, v6, 'x');
+    expect(six).toContain(`<a href="/pks/v2/certs/by-vfingerprint/06/${v6.fingerprint}">`);
+    expect(six).not.toContain('op=get&amp;');
+    expect(six).toContain(`<a class="button" href="/vks/v1/by-fingerprint/${v6.fingerprint}"`);
+    // nothing served: nothing to fetch
+    expect(web.renderKeyPage(ctx, k, undefined)).not.toContain('Fetch this key');
   });
 
   test('stats page: identity, total, recon policies, partners, hourly and daily tables', () => {

@@ -24,7 +24,7 @@ import { OpHandler, PathHandler } from './handler';
 import { hashquery } from './hashquery';
 import { health } from './health';
 import { hgetOp } from './hget';
-import { indexOp } from './lookup-index';
+import { indexOp, vindexOp } from './lookup-index';
 import { metrics } from './metrics';
 import { KEY_PAGE, keyPage, searchPage, stylesheet, uploadPage } from './pages';
 import { statsOp } from './stats';
@@ -66,8 +66,7 @@ const LOOKUP = '/pks/lookup';
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: LOOKUP, op: 'get', handler: getOp, errors: 'text' },
   { method: 'GET', path: LOOKUP, op: 'index', handler: indexOp, errors: 'page-unless-mr' },
-  // vindex is index for now: no signature lines yet (a later issue adds them)
-  { method: 'GET', path: LOOKUP, op: 'vindex', aliasOf: 'index', handler: indexOp, errors: 'page-unless-mr' },
+  { method: 'GET', path: LOOKUP, op: 'vindex', handler: vindexOp, errors: 'page-unless-mr' },
   { method: 'GET', path: LOOKUP, op: 'hget', handler: hgetOp, errors: 'text' },
   { method: 'GET', path: LOOKUP, op: 'x-hget', aliasOf: 'hget', handler: hgetOp, errors: 'text' },
   { method: 'GET', path: LOOKUP, op: 'stats', handler: statsOp, errors: 'page-unless-mr' },

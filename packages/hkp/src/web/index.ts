@@ -5,9 +5,11 @@
 export { escapeHtml } from './layout';
 export type { PageContext } from './layout';
 export { renderSearchPage, renderIndexPage } from './search';
+export { renderVindexPage } from './vindex';
+export type { SigLine, SigList, VerboseKey } from './vindex';
 export { renderKeyPage } from './key';
 export { renderUploadPage, renderUploadResult } from './upload';
-export type { UploadSummary } from './upload';
+export type { UploadedKey, UploadSummary } from './upload';
 export { renderStatsPage } from './stats';
 export { renderErrorPage } from './error';
 export { STYLESHEET } from './style';

@@ -1,12 +1,14 @@
 /** The key page (`/key/<fingerprint>`): everything stored about one key, and the served key. */
 import { KeyView, SubkeyView, UidView } from '../model';
 import { QuorumKeyView, QuorumVersionView } from '../stats-view';
+import { uidAddress } from '../routes/uid-address';
 import { algorithm, badge, day, escapeHtml, fingerprint, isolate, isolateText, minute, page, PageContext, plural, WITHHELD } from './layout';
 
 export function renderKeyPage(ctx: PageContext, key: KeyView, armored: string | undefined, quorum?: QuorumKeyView): string {
   const primary = key.uids.find((u) => u.valid && !u.isAttribute && !u.revoked) ?? key.uids.find((u) => u.valid && !u.isAttribute);
   const sigs = key.uids.reduce((n, u) => n + u.signatures, 0);
-  const download = `/pks/lookup?op=get&amp;options=mr&amp;search=0x${key.fingerprint}`;
+  const urls = keyUrls(key);
+  const download = escapeHtml(urls.v1 ?? urls.vks);
   const rows: [string, string][] = [
     ['Fingerprint', fingerprint(key.fingerprint)],
     ['Key ID', `<code>0x${key.keyId}</code>`],
@@ -33,6 +35,7 @@ ${key.uids.map(uid).join('\n')}
 </ul>
 <h2>Subkeys</h2>
 ${key.subkeys.length ? `<ul class="subkeys">\n${key.subkeys.map(subkey).join('\n')}\n</ul>` : '<p>This key has no subkeys.</p>'}
+${armored ? fetchSection(urls) : ''}
 ${quorum ? quorumSection(key.fingerprint, quorum) : ''}
 ${armored ? `<h2>Armored key</h2>\n<pre class="armor" aria-label="armored key">${escapeHtml(armored)}</pre>` : ''}`,
   );
@@ -68,4 +71,50 @@ function subkey(s: SubkeyView): string {
   const badges = [s.served ? '' : badge('withheld', WITHHELD), s.revoked ? badge('revoked') : '', s.valid && expired ? badge('expired') : ''].filter(Boolean).join(' ');
   return `<li${s.served ? '' : ' class="withheld"'}>${s.fingerprint ? fingerprint(s.fingerprint) : '<em>unreadable subkey</em>'}${badges ? ' ' + badges : ''}
 <span class="meta">${algorithm(s.algo, s.bits)} · created ${day(s.created)} · ${expiry}</span></li>`;
+}
+
+/** Where clients fetch this key: HKP v1, HKP v2, VKS, and the lookups by its e-mail addresses (docs/hkp.md §4, §12, §13). */
+export interface KeyUrls {
+  /** `op=get`: keys of version 4 and below only (v1 never serves v5+) */
+  v1?: string;
+  /** `/pks/v2/certs/by-vfingerprint/04|06/<FPR>`: v4 and v6 keys */
+  v2?: string;
+  vks: string;
+  /** per distinct address of a served User ID: the v2 index and VKS by-email */
+  addresses: { address: string; v2Index: string; vks: string }[];
+}
+
+export function keyUrls(key: KeyView): KeyUrls {
+  const fpr = key.fingerprint;
+  const addresses = [
+    ...new Set(
+      key.uids
+        .filter((u) => u.served && !u.isAttribute)
+        .map((u) => uidAddress(u.text))
+        .filter((a): a is string => a !== undefined),
+    ),
+  ];
+  return {
+    v1: key.version <= 4 && fpr.length === 40 ? `/pks/lookup?op=get&options=mr&search=0x${fpr}` : undefined,
+    v2: (key.version === 4 && fpr.length === 40) || (key.version === 6 && fpr.length === 64) ? `/pks/v2/certs/by-vfingerprint/0${key.version}/${fpr}` : undefined,
+    vks: `/vks/v1/by-fingerprint/${fpr}`,
+    addresses: addresses.map((a) => ({ address: a, v2Index: `/pks/v2/index/${encodeURIComponent(a)}`, vks: `/vks/v1/by-email/${encodeURIComponent(a)}` })),
+  };
+}
+
+function fetchSection(u: KeyUrls): string {
+  const link = (href: string, what: string) => `<li><a href="${escapeHtml(href)}">${what}</a></li>`;
+  const byKey = [
+    u.v1 ? link(u.v1, 'HKP <code>op=get</code> (armored)') : '<li class="meta">HKP v1 <code>op=get</code> does not serve keys of this version</li>',
+    u.v2 ? link(u.v2, 'HKP v2 by versioned fingerprint (binary)') : '',
+    link(u.vks, 'VKS by fingerprint (armored)'),
+  ].filter(Boolean);
+  const byAddress = u.addresses.map(
+    (a) => `<li>${isolate(a.address)}: <a href="${escapeHtml(a.v2Index)}">HKP v2 index</a> · <a href="${escapeHtml(a.vks)}">VKS by e-mail</a></li>`,
+  );
+  return `<h2>Fetch this key</h2>
+<ul class="fetch">
+${byKey.join('\n')}
+${byAddress.join('\n')}
+</ul>`;
 }

@@ -21,8 +21,19 @@ ${searchForm()}
 }
 
 export function renderIndexPage(ctx: PageContext, search: string, keys: readonly KeyView[]): string {
-  const heading = keys.length ? `${plural(keys.length, 'key')} found for “${isolate(search)}”` : `No key found for “${isolate(search)}”`;
-  return page(ctx, `Search results for ${isolateText(search)}`, `${searchForm(search)}\n<h1>${heading}</h1>\n<ol class="results">\n${keys.map(result).join('\n')}\n</ol>`);
+  return resultsPage(ctx, search, keys.length, keys.map(result));
+}
+
+/** A results page (`op=index`, `op=vindex`): the search form again, a count and one `<li>` per key. */
+export function resultsPage(ctx: PageContext, search: string, count: number, items: readonly string[], note = ''): string {
+  const heading = count ? `${plural(count, 'key')} found for “${isolate(search)}”` : `No key found for “${isolate(search)}”`;
+  return page(ctx, `Search results for ${isolateText(search)}`, `${searchForm(search)}\n<h1>${heading}</h1>\n${note}<ol class="results">\n${items.join('\n')}\n</ol>`);
+}
+
+/** A key's first lines in the results: its fingerprint (linking its page), algorithm, creation, status. */
+export function keySummary(k: KeyView): string {
+  return `<p class="summary"><a href="/key/${k.fingerprint}">${fingerprint(k.fingerprint)}</a></p>
+<p class="meta">${algorithm(k.algo, k.bits)} · created ${day(k.created)}${k.revoked ? ' ' + badge('revoked') : ''}${k.expired ? ' ' + badge('expired') : ''}</p>`;
 }
 
 function result(k: KeyView): string {
@@ -31,8 +42,7 @@ function result(k: KeyView): string {
     .map((u) => `<li>${isolate(u.text)}${u.revoked ? ' ' + badge('revoked') : ''}</li>`)
     .join('');
   return `<li class="key">
-<p class="summary"><a href="/key/${k.fingerprint}">${fingerprint(k.fingerprint)}</a></p>
-<p class="meta">${algorithm(k.algo, k.bits)} · created ${day(k.created)}${k.revoked ? ' ' + badge('revoked') : ''}${k.expired ? ' ' + badge('expired') : ''}</p>
+${keySummary(k)}
 <ul class="uids">${uids}</ul>
 </li>`;
 }

@@ -47,7 +47,13 @@ table.facts{width:100%}
 table.facts th{width:9rem;font-weight:600;white-space:nowrap}
 .histograms{display:flex;flex-wrap:wrap;align-items:flex-start;gap:0 2.5rem}
 table.histogram td+td,table.histogram th+th{text-align:right}
-.upload-lines li{margin:.3rem 0;overflow-wrap:anywhere}
-li.rejected{color:#8a1c14}
+ul.sigs{list-style:none;margin:.2rem 0 .5rem;padding-left:.75rem;border-left:2px solid #eceff2;font-size:.85rem}
+ul.sigs li{margin:.1rem 0}
+ul.sigs .kind{display:inline-block;min-width:3.2rem;color:#3c434b}
+.selfsig{color:#14532d}
+li.more{color:#5b6470;font-style:italic}
+ul.fetch li{margin:.3rem 0;overflow-wrap:anywhere}
+table.upload-keys{width:100%}
+tr.rejected td{color:#8a1c14}
 @media (max-width:30rem){main{padding:.75rem}pre.armor{white-space:pre-wrap;word-break:break-all}table.facts th{width:auto;white-space:normal}h1{font-size:1.3rem}}
 `;

@@ -1,10 +1,19 @@
 /** The upload form (`/upload`) and the page `POST /pks/add` answers a browser with. */
-import { fingerprint, isolate, page, PageContext, plural } from './layout';
+import { escapeHtml, fingerprint, isolate, page, PageContext, plural } from './layout';
+
+/** What happened to one key of an upload. */
+export interface UploadedKey {
+  status: 'new' | 'updated' | 'unchanged' | 'rejected';
+  /** upper-case hex, when the key (or the revocation's key) was identified */
+  fingerprint?: string;
+  /** a rejection's short reason (`secret-key`, `no-valid-uid`, …) and its one-line message */
+  reason?: string;
+  message?: string;
+}
 
 export interface UploadSummary {
   counts: { new: number; updated: number; unchanged: number; rejected: number };
-  /** one line per key: "new 0x<FPR>", "rejected 0x<FPR>: reason: message", … */
-  lines: string[];
+  keys: UploadedKey[];
 }
 
 export function renderUploadPage(ctx: PageContext): string {
@@ -23,23 +32,38 @@ Secret keys are refused.</p>
   );
 }
 
+/**
+ * The answer to a browser's upload: the counts and a row per key, what happened to it, its
+ * fingerprint linking its key page when it is stored, and a refused key's reason. The same page
+ * (with status 422) when every key was refused (docs/hkp.md §6).
+ */
 export function renderUploadResult(ctx: PageContext, summary: UploadSummary): string {
   const c = summary.counts;
+  const stored = c.new + c.updated + c.unchanged;
   return page(
     ctx,
     'Upload result',
     `<h1>Upload result</h1>
-<p class="counts">${plural(summary.lines.length, 'key')} received: <strong>${c.new} new</strong>, ${c.updated} updated, ${c.unchanged} unchanged, ${c.rejected} rejected</p>
-<ul class="upload-lines">
-${summary.lines.map(line).join('\n')}
-</ul>
+${stored ? '' : `<p class="notice">No key was stored: ${summary.keys.length ? 'every key was refused.' : 'the upload held no key.'}</p>\n`}<p class="counts">${plural(summary.keys.length, 'key')} received: <strong>${c.new} new</strong>, ${c.updated} updated, ${c.unchanged} unchanged, ${c.rejected} rejected</p>
+<table class="upload-keys">
+<thead><tr><th scope="col">Outcome</th><th scope="col">Key</th><th scope="col">Details</th></tr></thead>
+<tbody>
+${summary.keys.map(row).join('\n')}
+</tbody>
+</table>
 <p><a href="/upload">Upload another key</a> · <a href="/">Search</a></p>`,
   );
 }
 
-/** A stored key's line links to its key page; a rejected one is shown as it is. */
-function line(l: string): string {
-  const m = /^(new|updated|unchanged) 0x([0-9A-F]{40}|[0-9A-F]{64})$/.exec(l);
-  if (!m) return `<li class="rejected">${isolate(l)}</li>`;
-  return `<li>${m[1]}: <a href="/key/${m[2]}">${fingerprint(m[2])}</a></li>`;
+const DETAILS: Record<Exclude<UploadedKey['status'], 'rejected'>, string> = {
+  new: 'stored: this server did not have it',
+  updated: 'merged: the stored key gained packets',
+  unchanged: 'this server already had all of it',
+};
+
+/** A stored key's fingerprint links its page; a refused one is shown with its reason, as written. */
+function row(k: UploadedKey): string {
+  const fpr = k.fingerprint ? fingerprint(k.fingerprint) : '<span class="meta">not identified</span>';
+  if (k.status !== 'rejected') return `<tr><td>${k.status}</td><td>${k.fingerprint && /^([0-9A-F]{40}|[0-9A-F]{64})$/.test(k.fingerprint) ? `<a href="/key/${k.fingerprint}">${fpr}</a>` : fpr}</td><td>${DETAILS[k.status]}</td></tr>`;
+  return `<tr class="rejected"><td>rejected</td><td>${fpr}</td><td><code>${escapeHtml(k.reason ?? 'refused')}</code>: ${isolate(k.message ?? '')}</td></tr>`;
 }
