@@ -1,0 +1,279 @@
+/**
+ * The measuring half of the abuse suite (test/abuse/*): run an attack against a server for a
+ * few seconds while another client — from a different loopback source address, so per-IP limits
+ * do not hit it — asks a normal `op=get` at a steady pace, and the memory of the server's
+ * processes is sampled.
+ *
+ * @example
+ * ```ts
+ * const r = await underAttack({ port: srv.port, pid: srv.pid, probePath: `/pks/lookup?op=get&search=0x${FPR}` },
+ *   async (a) => { while (a.running()) await upload(...); });
+ * expectServed(r, { p90Ms: 200, rssGrowthMb: 150 });
+ * ```
+ *
+ * Probes: one every `probeEveryMs` on a fresh connection from PROBE_ADDRESS, each given
+ * `probeTimeoutMs`; a refused, failed or late probe counts as not answered. The attack gets a
+ * handle whose `running()` turns false at the deadline; sockets it registers with `track()` are
+ * destroyed then, whatever state they are in.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { isKeyringError, keyIdentity, splitKeyring } from '@dkeyserv/pgp';
+import { httpGet, RunningDkeyserv, rssAnonKbOf, startServer, type ServerOptions } from './server';
+
+/** the well-behaved client's source address (the attacker uses 127.0.0.1 unless a case says otherwise) */
+export const PROBE_ADDRESS = '127.0.0.2';
+
+export interface Attack {
+  /** false once the attack's time is up */
+  running(): boolean;
+  /** ms left */
+  left(): number;
+  /** destroy this socket when the attack ends */
+  track<T extends net.Socket>(s: T): T;
+  /** a line for the report */
+  note(s: string): void;
+}
+
+export interface AttackOptions {
+  port: number;
+  /** the server's process id (its children, the HKP workers, are counted too) */
+  pid: number;
+  /** what the probing client asks (default: the health check; give an op=get) */
+  probePath: string;
+  /** length of the attack (default 4 s) */
+  durationMs?: number;
+  /** let the attack get going before the first probe (default 300 ms) */
+  warmupMs?: number;
+  probeEveryMs?: number;
+  probeTimeoutMs?: number;
+}
+
+export interface AttackReport {
+  /** ms per probe; Infinity when it got no 200 in time */
+  probes: number[];
+  /** why probes failed (status or error), one per failed probe */
+  failures: string[];
+  p90Ms: number;
+  maxMs: number;
+  rssStartKb: number;
+  rssMaxKb: number;
+  notes: string[];
+}
+
+/** One GET from PROBE_ADDRESS on a fresh connection: ms until the whole 200 answer, or the reason it failed. */
+export function probe(port: number, path: string, timeoutMs: number): Promise<{ ms: number; failure?: string }> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (failure?: string) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      req.destroy();
+      resolve({ ms: failure ? Infinity : performance.now() - t0, failure });
+    };
+    const req = http.get({ host: '127.0.0.1', port, path, localAddress: PROBE_ADDRESS, agent: false }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => finish(res.statusCode === 200 ? undefined : `status ${res.statusCode}`));
+      res.on('error', (e) => finish(e.message));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => finish(e.code ?? e.message));
+    const timer = setTimeout(() => finish(`no answer within ${timeoutMs} ms`), timeoutMs);
+  });
+}
+
+const quantile = (sorted: number[], q: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : Infinity);
+
+/** Run `attack` for durationMs while probing and sampling memory; every tracked socket is destroyed at the end. */
+export async function underAttack(opts: AttackOptions, attack: (a: Attack) => Promise<unknown>): Promise<AttackReport> {
+  const durationMs = opts.durationMs ?? 4000;
+  const probeTimeoutMs = opts.probeTimeoutMs ?? 2000;
+  const t0 = Date.now();
+  const deadline = t0 + durationMs;
+  const sockets = new Set<net.Socket>();
+  const notes: string[] = [];
+  const handle: Attack = {
+    running: () => Date.now() < deadline,
+    left: () => Math.max(0, deadline - Date.now()),
+    track: (s) => {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+      return s;
+    },
+    note: (s) => void notes.push(s),
+  };
+  const rssStartKb = rssAnonKbOf(opts.pid);
+  let rssMaxKb = rssStartKb;
+  const memory = setInterval(() => (rssMaxKb = Math.max(rssMaxKb, rssAnonKbOf(opts.pid))), 100);
+  const probes: Promise<{ ms: number; failure?: string }>[] = [];
+  let prober: NodeJS.Timeout | undefined;
+  const startProbing = setTimeout(() => {
+    const fire = () => {
+      if (Date.now() < deadline) probes.push(probe(opts.port, opts.probePath, probeTimeoutMs));
+    };
+    fire();
+    prober = setInterval(fire, opts.probeEveryMs ?? 250);
+  }, opts.warmupMs ?? 300);
+  // the attack itself ends at the deadline; its promise may lag (a request the server holds)
+  const finished = attack(handle).catch((e: Error) => notes.push(`attack threw: ${e.message}`));
+  let cap: NodeJS.Timeout | undefined;
+  await Promise.race([finished, new Promise((r) => (cap = setTimeout(r, durationMs + probeTimeoutMs)))]);
+  clearTimeout(cap);
+  await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())));
+  clearTimeout(startProbing);
+  clearInterval(prober);
+  const answers = await Promise.all(probes);
+  clearInterval(memory);
+  rssMaxKb = Math.max(rssMaxKb, rssAnonKbOf(opts.pid));
+  for (const s of sockets) s.destroy();
+  const ms = answers.map((a) => a.ms);
+  const sorted = [...ms].sort((a, b) => a - b);
+  return {
+    probes: ms,
+    failures: answers.flatMap((a) => (a.failure ? [a.failure] : [])),
+    p90Ms: quantile(sorted, 0.9),
+    maxMs: sorted.length ? sorted[sorted.length - 1] : Infinity,
+    rssStartKb,
+    rssMaxKb,
+    notes,
+  };
+}
+
+export interface Bounds {
+  /** the 90th percentile of the probe times (default 200 ms) */
+  p90Ms?: number;
+  /** most RssAnon growth over all server processes during the attack, MB */
+  rssGrowthMb: number;
+  /** probes that may go unanswered (default 0) */
+  failures?: number;
+}
+
+/** One line for the test log. */
+export function describeReport(name: string, r: AttackReport): string {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '∞');
+  return `${name}: ${r.probes.length} probes, p90 ${f(r.p90Ms)} ms, max ${f(r.maxMs)} ms, ${r.failures.length} unanswered${r.failures.length ? ` (${[...new Set(r.failures)].slice(0, 3).join('; ')})` : ''}; RssAnon ${(r.rssStartKb / 1024).toFixed(0)} -> max ${(r.rssMaxKb / 1024).toFixed(0)} MB${r.notes.length ? `; ${r.notes.join('; ')}` : ''}`;
+}
+
+/**
+ * The normal client was served throughout (at least 5 probes, none unanswered, p90 within
+ * bounds) and memory stayed bounded. Checked in one expectation, so a failure shows the whole report.
+ */
+export function expectServed(name: string, r: AttackReport, bounds: Bounds): void {
+  const line = describeReport(name, r);
+  console.log(line);
+  const p90 = bounds.p90Ms ?? 200;
+  const problems: string[] = [];
+  if (r.probes.length < 5) problems.push(`only ${r.probes.length} probes were made`);
+  if (r.failures.length > (bounds.failures ?? 0)) problems.push(`${r.failures.length} probes unanswered`);
+  if (!(r.p90Ms <= p90)) problems.push(`p90 ${r.p90Ms.toFixed(0)} ms > ${p90} ms`);
+  const growthMb = (r.rssMaxKb - r.rssStartKb) / 1024;
+  if (growthMb > bounds.rssGrowthMb) problems.push(`RssAnon grew by ${growthMb.toFixed(0)} MB > ${bounds.rssGrowthMb} MB`);
+  expect(problems.length ? `${problems.join(', ')} — ${line}` : 'served').toBe('served');
+}
+
+/** Open `n` TCP connections to 127.0.0.1:port from `localAddress`, `batch` at a time; resolves with those that connected. */
+export async function connectMany(a: Attack, port: number, n: number, opts: { localAddress?: string; batch?: number; onConnect?: (s: net.Socket, i: number) => void } = {}): Promise<net.Socket[]> {
+  const out: net.Socket[] = [];
+  const batch = opts.batch ?? 100;
+  for (let i = 0; i < n && a.running(); i += batch) {
+    const group = Array.from({ length: Math.min(batch, n - i) }, (_, j) =>
+      new Promise<void>((resolve) => {
+        const s = a.track(net.connect({ host: '127.0.0.1', port, localAddress: opts.localAddress ?? '127.0.0.1' }));
+        const t = setTimeout(resolve, 1000); // a SYN the kernel dropped: do not wait for its retry
+        s.once('connect', () => {
+          clearTimeout(t);
+          out.push(s);
+          opts.onConnect?.(s, i + j);
+          resolve();
+        });
+        s.once('error', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      }),
+    );
+    await Promise.all(group);
+  }
+  return out;
+}
+
+/** POST body to /pks/add from 127.0.0.1 on a fresh connection; resolves with the status (0: failed) when the answer comes or the attack ends. */
+export function upload(a: Attack, port: number, body: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, path: '/pks/add', method: 'POST', agent: false, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(0));
+      },
+    );
+    req.on('socket', (s) => a.track(s));
+    req.on('error', () => resolve(0));
+    req.on('close', () => resolve(0));
+    req.end(body);
+  });
+}
+
+/** Keep `parallel` uploads of `body` in flight until the attack ends; notes the statuses seen. */
+export async function uploadLoop(a: Attack, port: number, body: string | (() => string), parallel = 2): Promise<void> {
+  const statuses = new Map<number, number>();
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (a.running()) {
+        const s = await upload(a, port, typeof body === 'string' ? body : body());
+        statuses.set(s, (statuses.get(s) ?? 0) + 1);
+      }
+    }),
+  );
+  a.note(`uploads: ${[...statuses].map(([s, n]) => `${n}×${s || 'failed/cut'}`).join(', ')}`);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The fingerprint (40 upper-case hex) of the first key of `keyring` the server on `port` serves. */
+export async function servedFingerprint(port: number, keyring: string): Promise<string> {
+  for (const e of splitKeyring(readFileSync(keyring))) {
+    if (isKeyringError(e)) continue;
+    const fpr = keyIdentity(e.packets[0].body).fingerprint.toString('hex').toUpperCase();
+    if ((await httpGet(port, `/pks/lookup?op=get&options=mr&search=0x${fpr}`)).status === 200) return fpr;
+  }
+  throw new Error(`the server on port ${port} serves no key of ${keyring}`);
+}
+
+/** The server's error and warning log lines (for the report of a failed case). */
+export function loggedProblems(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => /"level":"(error|warn)"/.test(l));
+}
+
+const probePaths = new Map<string, string>();
+
+/**
+ * One case on a fresh server (`dkeyserv serve` with `keyring` imported and the operator's
+ * default rate limits, unless `server` says otherwise): attack it, probe `op=get` for a key of
+ * the keyring, check the bounds, stop it (SIGKILL after 2 s: a server still busy need not finish).
+ */
+export async function abuseCase(
+  name: string,
+  opts: { keyring: string; bounds: Bounds; server?: ServerOptions; durationMs?: number },
+  attack: (a: Attack, srv: RunningDkeyserv) => Promise<unknown>,
+): Promise<AttackReport> {
+  const srv = await startServer({ keys: [opts.keyring], rateLimit: 'server-defaults', ...opts.server });
+  try {
+    let probePath = probePaths.get(opts.keyring);
+    if (!probePath) {
+      probePath = `/pks/lookup?op=get&options=mr&search=0x${await servedFingerprint(srv.port, opts.keyring)}`;
+      probePaths.set(opts.keyring, probePath);
+    }
+    const r = await underAttack({ port: srv.port, pid: srv.pid, probePath, durationMs: opts.durationMs }, (a) => attack(a, srv));
+    const problems = loggedProblems(srv.stderr());
+    if (problems.length) console.log(`${name}: the server logged ${problems.length} errors/warnings, e.g.\n${problems.slice(0, 3).map((l) => l.slice(0, 400)).join('\n')}`);
+    expectServed(name, r, opts.bounds);
+    return r;
+  } finally {
+    await srv.stop(2000);
+  }
+}
