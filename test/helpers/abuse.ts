@@ -252,7 +252,7 @@ export function loggedProblems(stderr: string): string[] {
 const probePaths = new Map<string, string>();
 
 /**
- * One case on a fresh server (`dkeyserv serve` with `keyring` imported and the operator's
+ * One case on a fresh server (`dkeyserv serve` with `keyring` imported, or `server.data`, and the operator's
  * default rate limits, unless `server` says otherwise): attack it, probe `op=get` for a key of
  * the keyring, check the bounds, stop it (SIGKILL after 2 s: a server still busy need not finish).
  */
@@ -261,7 +261,8 @@ export async function abuseCase(
   opts: { keyring: string; bounds: Bounds; server?: ServerOptions; durationMs?: number },
   attack: (a: Attack, srv: RunningDkeyserv) => Promise<unknown>,
 ): Promise<AttackReport> {
-  const srv = await startServer({ keys: [opts.keyring], rateLimit: 'server-defaults', ...opts.server });
+  // a given data dir already holds the keyring
+  const srv = await startServer({ keys: opts.server?.data ? undefined : [opts.keyring], rateLimit: 'server-defaults', ...opts.server });
   try {
     let probePath = probePaths.get(opts.keyring);
     if (!probePath) {
