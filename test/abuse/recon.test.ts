@@ -10,10 +10,12 @@
  *  - 300 connections from 300 loopback addresses (127.0.1.x, 127.0.2.x): the stats page lists
  *    at most 100 peers (partners plus a bounded list of recent incoming ones);
  *  - a peer declaring the largest frame (16 MiB) and sending it at 64 KiB/s, while others connect.
+ * Every node but A's current one is idle during an attack; cases of all abuse files take turns
+ * (`exclusive`).
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { connectMany, expectServed, servedFingerprint, sleep, underAttack, type Attack } from '../helpers/abuse';
+import { connectMany, exclusive, expectServed, servedFingerprint, sleep, underAttack, type Attack } from '../helpers/abuse';
 import { reservePorts, startReconNode, stopAllReconNodes, type ReconNode } from '../helpers/recon-node';
 
 const ROLE = '/usr/share/keyrings/debian-role-keys.gpg';
@@ -45,14 +47,14 @@ describe('abuse: recon', () => {
       const want = new Set(await b.hashes());
       const bUp = Date.now() - silentAt;
       let unionAt: number | undefined;
-      const r = await underAttack({ port: a.hkpPort, pid: a.pid, probePath, durationMs: 12_000 }, async (att: Attack) => {
+      const r = await exclusive(() => underAttack({ port: a.hkpPort, pid: a.pid, probePath, durationMs: 12_000 }, async (att: Attack) => {
         while (att.running() && unionAt === undefined) {
           const have = new Set(await a.hashes());
           if ([...want].every((h) => have.has(h))) unionAt = Date.now() - silentAt;
           else await sleep(500);
         }
         att.note(`B up ${bUp} ms after the silent connection; ${unionAt === undefined ? "A never got B's keys" : `A held B's keys after ${unionAt} ms`}; the silent socket ${silent.destroyed ? 'was closed by A' : 'is still open'}`);
-      });
+      }));
       await b.stop();
       expectServed('recon-silent-connection', r, { rssGrowthMb: 100 });
       expect(want.size).toBeGreaterThan(0);
@@ -66,7 +68,7 @@ describe('abuse: recon', () => {
   test(`300 recon connections from 300 loopback addresses: at most ${MAX_PEER_ROWS} rows of peer stats`, async () => {
     const { a, probePath } = await nodeA('manyA');
     let done = 0;
-    const r = await underAttack({ port: a.hkpPort, pid: a.pid, probePath, durationMs: 6000 }, async (att) => {
+    const r = await exclusive(() => underAttack({ port: a.hkpPort, pid: a.pid, probePath, durationMs: 6000 }, async (att) => {
       for (let n = 0; n < 300 && att.running(); n += 10) {
         // 10 at a time: each says something that is not recon, A closes it
         await Promise.all(
@@ -83,7 +85,7 @@ describe('abuse: recon', () => {
         );
       }
       att.note(`${done} connections made`);
-    });
+    }));
     expectServed('recon-many-addresses', r, { rssGrowthMb: 100 });
     expect(done).toBe(300);
     const stats = await a.stats();
@@ -92,7 +94,7 @@ describe('abuse: recon', () => {
 
   test('a peer declaring a 16 MiB frame and sending it at 64 KiB/s, while 20 others connect and wait', async () => {
     const { a, probePath } = await nodeA('bigFrameA');
-    const r = await underAttack({ port: a.hkpPort, pid: a.pid, probePath }, async (att) => {
+    const r = await exclusive(() => underAttack({ port: a.hkpPort, pid: a.pid, probePath }, async (att) => {
       const [big] = await connectMany(att, a.reconPort, 1);
       if (!big) throw new Error('no recon connection');
       big.resume();
@@ -106,7 +108,7 @@ describe('abuse: recon', () => {
         await sleep(Math.min(1000, att.left()));
       }
       att.note(`the big frame's connection ${big.destroyed ? 'was closed by A' : 'was still open'}`);
-    });
+    }));
     expectServed('recon-huge-frame', r, { rssGrowthMb: 100 });
   });
 });

@@ -12,15 +12,22 @@
  * ```
  *
  * Probes: one every `probeEveryMs` on a fresh connection from PROBE_ADDRESS, each given
- * `probeTimeoutMs`; a refused, failed or late probe counts as not answered. The attack gets a
+ * `probeTimeoutMs`, made by a process of their own (the attack's work here cannot delay them); a
+ * refused, failed or late probe counts as not answered. The attack gets a
  * handle whose `running()` turns false at the deadline; sockets it registers with `track()` are
  * destroyed then, whatever state they are in.
+ *
+ * Cases never overlap: `exclusive` holds a lock file across jest's worker processes, so the
+ * attack of one file's case does not take the CPU of another file's probes (the machine has
+ * few cores); key generation and server starts still run in parallel.
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { isKeyringError, keyIdentity, splitKeyring } from '@dkeyserv/pgp';
 import { httpGet, RunningDkeyserv, rssAnonKbOf, startServer, type ServerOptions } from './server';
+import { killOnExit } from './watchdog';
 
 /** the well-behaved client's source address (the attacker uses 127.0.0.1 unless a case says otherwise) */
 export const PROBE_ADDRESS = '127.0.0.2';
@@ -62,25 +69,67 @@ export interface AttackReport {
   notes: string[];
 }
 
-/** One GET from PROBE_ADDRESS on a fresh connection: ms until the whole 200 answer, or the reason it failed. */
-export function probe(port: number, path: string, timeoutMs: number): Promise<{ ms: number; failure?: string }> {
+/**
+ * The probing client, a process of its own (so the attacker's work in this process cannot delay
+ * it): a GET of `path` from PROBE_ADDRESS on a fresh connection every `everyMs` for `durationMs`;
+ * prints a JSON array of [ms or null, failure or null], one per probe, once the last is answered.
+ */
+const PROBER = `
+const http = require('node:http');
+const o = JSON.parse(process.argv[1]);
+const out = [];
+let open = 0;
+let stopped = false;
+const finishAll = () => { if (stopped && open === 0) { process.stdout.write(JSON.stringify(out)); process.exit(0); } };
+const fire = () => {
   const t0 = performance.now();
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (failure?: string) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      req.destroy();
-      resolve({ ms: failure ? Infinity : performance.now() - t0, failure });
-    };
-    const req = http.get({ host: '127.0.0.1', port, path, localAddress: PROBE_ADDRESS, agent: false }, (res) => {
-      res.on('data', () => undefined);
-      res.on('end', () => finish(res.statusCode === 200 ? undefined : `status ${res.statusCode}`));
-      res.on('error', (e) => finish(e.message));
+  let done = false;
+  open++;
+  const fin = (failure) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    req.destroy();
+    out.push([failure ? null : performance.now() - t0, failure ?? null]);
+    open--;
+    finishAll();
+  };
+  const req = http.get({ host: '127.0.0.1', port: o.port, path: o.path, localAddress: o.localAddress, agent: false }, (res) => {
+    res.resume();
+    res.on('end', () => fin(res.statusCode === 200 ? undefined : 'status ' + res.statusCode));
+    res.on('error', (e) => fin(e.message));
+  });
+  req.on('error', (e) => fin(e.code || e.message));
+  const timer = setTimeout(() => fin('no answer within ' + o.timeoutMs + ' ms'), o.timeoutMs);
+};
+const start = Date.now();
+fire();
+const iv = setInterval(() => {
+  if (Date.now() - start >= o.durationMs) { clearInterval(iv); stopped = true; finishAll(); return; }
+  fire();
+}, o.everyMs);
+`;
+
+interface ProbeResult {
+  ms: number;
+  failure?: string;
+}
+
+/** Start the probing process; resolves with its probes once it has finished. */
+function startProber(opts: { port: number; path: string; everyMs: number; timeoutMs: number; durationMs: number }): Promise<ProbeResult[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', PROBER, JSON.stringify({ ...opts, localAddress: PROBE_ADDRESS })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    killOnExit(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`the probing process exited ${code}: ${err.slice(-2000)}`));
+      const rows = JSON.parse(out) as [number | null, string | null][];
+      resolve(rows.map(([ms, failure]) => (failure ? { ms: Infinity, failure } : { ms: ms ?? Infinity })));
     });
-    req.on('error', (e: NodeJS.ErrnoException) => finish(e.code ?? e.message));
-    const timer = setTimeout(() => finish(`no answer within ${timeoutMs} ms`), timeoutMs);
   });
 }
 
@@ -89,7 +138,7 @@ const quantile = (sorted: number[], q: number): number => (sorted.length ? sorte
 /** Run `attack` for durationMs while probing and sampling memory; every tracked socket is destroyed at the end. */
 export async function underAttack(opts: AttackOptions, attack: (a: Attack) => Promise<unknown>): Promise<AttackReport> {
   const durationMs = opts.durationMs ?? 4000;
-  const probeTimeoutMs = opts.probeTimeoutMs ?? 2000;
+  const probeTimeoutMs = opts.probeTimeoutMs ?? 1000;
   const t0 = Date.now();
   const deadline = t0 + durationMs;
   const sockets = new Set<net.Socket>();
@@ -108,15 +157,12 @@ export async function underAttack(opts: AttackOptions, attack: (a: Attack) => Pr
   const rssStartKb = rssAnonKbOf(opts.pid);
   let rssMaxKb = rssStartKb;
   const memory = setInterval(() => (rssMaxKb = Math.max(rssMaxKb, rssAnonKbOf(opts.pid))), 100);
-  const probes: Promise<{ ms: number; failure?: string }>[] = [];
-  let prober: NodeJS.Timeout | undefined;
+  const warmupMs = opts.warmupMs ?? 300;
+  let probing: Promise<ProbeResult[]> | undefined;
   const startProbing = setTimeout(() => {
-    const fire = () => {
-      if (Date.now() < deadline) probes.push(probe(opts.port, opts.probePath, probeTimeoutMs));
-    };
-    fire();
-    prober = setInterval(fire, opts.probeEveryMs ?? 250);
-  }, opts.warmupMs ?? 300);
+    const everyMs = opts.probeEveryMs ?? 250;
+    probing = startProber({ port: opts.port, path: opts.probePath, everyMs, timeoutMs: probeTimeoutMs, durationMs: Math.max(everyMs, deadline - Date.now()) });
+  }, warmupMs);
   // the attack itself ends at the deadline; its promise may lag (a request the server holds)
   const finished = attack(handle).catch((e: Error) => notes.push(`attack threw: ${e.message}`));
   let cap: NodeJS.Timeout | undefined;
@@ -124,8 +170,7 @@ export async function underAttack(opts: AttackOptions, attack: (a: Attack) => Pr
   clearTimeout(cap);
   await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())));
   clearTimeout(startProbing);
-  clearInterval(prober);
-  const answers = await Promise.all(probes);
+  const answers = probing ? await probing : [];
   clearInterval(memory);
   rssMaxKb = Math.max(rssMaxKb, rssAnonKbOf(opts.pid));
   for (const s of sockets) s.destroy();
@@ -232,6 +277,46 @@ export async function uploadLoop(a: Attack, port: number, body: string | (() => 
   a.note(`uploads: ${[...statuses].map(([s, n]) => `${n}×${s || 'failed/cut'}`).join(', ')}`);
 }
 
+const LOCK = '/tmp/dkeyserv-abuse-suite.lock';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Run `fn` while holding the suite's lock (waits up to 10 min; a lock whose holder died is taken over). */
+export async function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    try {
+      const fd = openSync(LOCK, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(LOCK, 'utf8'));
+      } catch {
+        continue; // just released
+      }
+      if (holder && !alive(holder)) rmSync(LOCK, { force: true });
+      else if (Date.now() > deadline) throw new Error(`${LOCK} held by pid ${holder} for 10 minutes`);
+      else await sleep(100);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(LOCK, { force: true });
+  }
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The fingerprint (40 upper-case hex) of the first key of `keyring` the server on `port` serves. */
@@ -258,7 +343,7 @@ const probePaths = new Map<string, string>();
  */
 export async function abuseCase(
   name: string,
-  opts: { keyring: string; bounds: Bounds; server?: ServerOptions; durationMs?: number },
+  opts: { keyring: string; bounds: Bounds; server?: ServerOptions; durationMs?: number; warmupMs?: number },
   attack: (a: Attack, srv: RunningDkeyserv) => Promise<unknown>,
 ): Promise<AttackReport> {
   // a given data dir already holds the keyring
@@ -269,7 +354,13 @@ export async function abuseCase(
       probePath = `/pks/lookup?op=get&options=mr&search=0x${await servedFingerprint(srv.port, opts.keyring)}`;
       probePaths.set(opts.keyring, probePath);
     }
-    const r = await underAttack({ port: srv.port, pid: srv.pid, probePath, durationMs: opts.durationMs }, (a) => attack(a, srv));
+    const r = await exclusive(async () => {
+      try {
+        return await underAttack({ port: srv.port, pid: srv.pid, probePath, durationMs: opts.durationMs, warmupMs: opts.warmupMs }, (a) => attack(a, srv));
+      } finally {
+        await srv.stop(500); // within the lock: a server still busy stops before the next case
+      }
+    });
     const problems = loggedProblems(srv.stderr());
     if (problems.length) console.log(`${name}: the server logged ${problems.length} errors/warnings, e.g.\n${problems.slice(0, 3).map((l) => l.slice(0, 400)).join('\n')}`);
     expectServed(name, r, opts.bounds);
