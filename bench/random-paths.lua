@@ -1,4 +1,4 @@
--- wrk script (bench/recon-load.sh): a random request path per request from a file (one per
+-- wrk script (bench/scale.sh, bench/recon-load.sh): a random request path per request from a file (one per
 -- line, given after `--`); prints one parseable RESULT line at the end.
 --   wrk -c64 -d60s -s bench/random-paths.lua http://127.0.0.1:PORT -- PATHS_FILE
 function init(args)

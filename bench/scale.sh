@@ -152,29 +152,8 @@ for kind in get index; do
 done
 
 # --- 4. wrk --------------------------------------------------------------------------------
-LUA=$TMP/random.lua
-cat >"$LUA" <<'EOF'
--- wrk script: a random request path per request from a file (one per line, after `--`);
--- prints one parseable RESULT line at the end.
-function init(args)
-  paths = {}
-  for line in io.lines(args[1]) do
-    if #line > 0 then paths[#paths + 1] = line end
-  end
-  if #paths == 0 then error("no request paths in " .. tostring(args[1])) end
-  math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)"), 16) or 0) % 100000)
-end
-function request()
-  return wrk.format("GET", paths[math.random(#paths)])
-end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "RESULT requests=%d duration_us=%d req_s=%.1f p99_ms=%.2f status_errors=%d connect=%d read=%d write=%d timeout=%d\n",
-    summary.requests, summary.duration, summary.requests / summary.duration * 1e6,
-    latency:percentile(99) / 1000, e.status, e.connect, e.read, e.write, e.timeout))
-end
-EOF
+# a random path of the kind's list per request; one RESULT line at the end
+LUA=$ROOT/bench/random-paths.lua
 # run_wrk URL KIND SECS CONN: prints "REQ_S P99_MS ERRORS"
 run_wrk() {
   local url=$1 kind=$2 secs=$3 conn=$4 o r

@@ -26,7 +26,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { isKeyringError, keyIdentity, splitKeyring } from '@dkeyserv/pgp';
-import { httpGet, RunningDkeyserv, rssAnonKbOf, startServer, type ServerOptions } from './server';
+import { httpGet, isAlive, RunningDkeyserv, rssAnonKbOf, startServer, type ServerOptions } from './server';
 import { killOnExit } from './watchdog';
 
 /** the well-behaved client's source address (the attacker uses 127.0.0.1 unless a case says otherwise) */
@@ -279,15 +279,6 @@ export async function uploadLoop(a: Attack, port: number, body: string | (() => 
 
 const LOCK = '/tmp/dkeyserv-abuse-suite.lock';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Run `fn` while holding the suite's lock (waits up to 10 min; a lock whose holder died is taken over). */
 export async function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 600_000;
@@ -305,7 +296,7 @@ export async function exclusive<T>(fn: () => Promise<T>): Promise<T> {
       } catch {
         continue; // just released
       }
-      if (holder && !alive(holder)) rmSync(LOCK, { force: true });
+      if (holder && !isAlive(holder)) rmSync(LOCK, { force: true });
       else if (Date.now() > deadline) throw new Error(`${LOCK} held by pid ${holder} for 10 minutes`);
       else await sleep(100);
     }

@@ -213,15 +213,27 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningDkey
   }
 }
 
+/** Process ids of the children of `pid` (a server's HKP workers, docs/operations.md §12); none once it is gone. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Does process `pid` still exist? */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** RssAnon (private memory) of process `pid` and its children (a server's HKP workers), in kB. */
 export function rssAnonKbOf(pid: number): number {
-  // the server and its HKP worker processes (docs/operations.md §12)
-  let kids: number[] = [];
-  try {
-    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    /* no children file: the server alone */
-  }
   const anon = (p: number): number => {
     try {
       return Number(/^RssAnon:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
@@ -229,7 +241,7 @@ export function rssAnonKbOf(pid: number): number {
       return 0; // a worker that just exited
     }
   };
-  return [pid, ...kids].reduce((sum, p) => sum + anon(p), 0);
+  return [pid, ...childPids(pid)].reduce((sum, p) => sum + anon(p), 0);
 }
 
 /** Stop every server started by this module (for afterAll). */

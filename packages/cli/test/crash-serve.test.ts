@@ -10,10 +10,10 @@
  *    `fsck` passes and a restarted server serves every upload that was answered 200.
  */
 import http from 'node:http';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { runSync, tempDir, importKeys } from '../../../test/helpers/dkeyserv';
 import { ed25519Key, keytextBody } from '../../../test/helpers/pgp-build';
-import { httpGet, mapLimit, startServer, stopAllServers, type RunningDkeyserv } from '../../../test/helpers/server';
+import { childPids, httpGet, isAlive, mapLimit, startServer, stopAllServers, type RunningDkeyserv } from '../../../test/helpers/server';
 
 const ROLE = '/usr/share/keyrings/debian-role-keys.gpg';
 const CLIENTS = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
@@ -39,23 +39,6 @@ function post(port: number, localAddress: string, body: string): Promise<number>
     req.on('error', () => resolve(0));
     req.end(body);
   });
-}
-
-function children(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -131,7 +114,7 @@ describe('kill -9 during serve --workers 2 with uploads in flight', () => {
   for (const acks of [1, 40, 120]) {
     test(`the primary, after ${acks} acknowledged uploads: workers exit, fsck passes, every acknowledged upload is served`, async () => {
       const { data, srv } = await freshServer(`primary-${acks}`);
-      const workers = children(srv.pid);
+      const workers = childPids(srv.pid);
       expect(workers).toHaveLength(2);
       let killedAt: number | undefined;
       const acked = await uploadAll(srv.port, keysForRound(), (n) => {
@@ -143,8 +126,8 @@ describe('kill -9 during serve --workers 2 with uploads in flight', () => {
       expect(killedAt).toBe(acks);
       // every upload was tried: the later ones failed, the kill came with uploads in flight
       expect(acked.size).toBeLessThan(CLIENTS.length * KEYS_PER_CLIENT);
-      for (let i = 0; i < 100 && workers.some(alive); i++) await sleep(100);
-      const orphans = workers.filter(alive);
+      for (let i = 0; i < 100 && workers.some(isAlive); i++) await sleep(100);
+      const orphans = workers.filter(isAlive);
       for (const w of orphans) process.kill(w, 'SIGKILL');
       expect(orphans).toEqual([]);
       await srv.stop();
@@ -156,7 +139,7 @@ describe('kill -9 during serve --workers 2 with uploads in flight', () => {
   for (const acks of [10, 80]) {
     test(`a worker, after ${acks} acknowledged uploads: replaced, uploads go on, fsck passes, every acknowledged upload is served`, async () => {
       const { data, srv } = await freshServer(`worker-${acks}`);
-      const workers = children(srv.pid);
+      const workers = childPids(srv.pid);
       expect(workers).toHaveLength(2);
       let killed = false;
       const acked = await uploadAll(srv.port, keysForRound(), (n) => {
@@ -169,7 +152,7 @@ describe('kill -9 during serve --workers 2 with uploads in flight', () => {
       expect(srv.running).toBe(true);
       // most uploads went through: only those in flight on the killed worker may have failed
       expect(acked.size).toBeGreaterThan(CLIENTS.length * KEYS_PER_CLIENT - 4 * IN_FLIGHT * CLIENTS.length);
-      const now = children(srv.pid);
+      const now = childPids(srv.pid);
       expect(now).toHaveLength(2);
       expect(now).not.toContain(workers[0]);
       await srv.stop();
