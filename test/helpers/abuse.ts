@@ -11,6 +11,8 @@
  * expectServed(r, { p90Ms: 200, rssGrowthMb: 150 });
  * ```
  *
+ * An attack that needs time to get in place (thousands of connections) says so with
+ * `waitForReady` and calls `ready()`: its window of `durationMs` and the probes start then.
  * Probes: one every `probeEveryMs` on a fresh connection from PROBE_ADDRESS, each given
  * `probeTimeoutMs`, made by a process of their own (the attack's work here cannot delay them); a
  * refused, failed or late probe counts as not answered. The attack gets a
@@ -37,6 +39,8 @@ export interface Attack {
   running(): boolean;
   /** ms left */
   left(): number;
+  /** the attack is in place: with `waitForReady`, the probes and the attack's window start now */
+  ready(): void;
   /** destroy this socket when the attack ends */
   track<T extends net.Socket>(s: T): T;
   /** a line for the report */
@@ -53,6 +57,8 @@ export interface AttackOptions {
   durationMs?: number;
   /** let the attack get going before the first probe (default 300 ms) */
   warmupMs?: number;
+  /** probe from the attack's ready() on (its setup, e.g. opening thousands of connections, may take SETUP_MS) */
+  waitForReady?: boolean;
   probeEveryMs?: number;
   probeTimeoutMs?: number;
 }
@@ -133,6 +139,9 @@ function startProber(opts: { port: number; path: string; everyMs: number; timeou
   });
 }
 
+/** the longest setup an attack with waitForReady may take before its window starts */
+const SETUP_MS = 20_000;
+
 const quantile = (sorted: number[], q: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : Infinity);
 
 /** Run `attack` for durationMs while probing and sampling memory; every tracked socket is destroyed at the end. */
@@ -140,12 +149,23 @@ export async function underAttack(opts: AttackOptions, attack: (a: Attack) => Pr
   const durationMs = opts.durationMs ?? 4000;
   const probeTimeoutMs = opts.probeTimeoutMs ?? 1000;
   const t0 = Date.now();
-  const deadline = t0 + durationMs;
+  // with waitForReady the window starts when the attack calls ready() (its setup may take up to SETUP_MS)
+  let deadline = opts.waitForReady ? t0 + SETUP_MS + durationMs : t0 + durationMs;
   const sockets = new Set<net.Socket>();
   const notes: string[] = [];
+  let probing: Promise<ProbeResult[]> | undefined;
+  const everyMs = opts.probeEveryMs ?? 250;
+  const begin = (): void => {
+    if (probing) return;
+    if (opts.waitForReady) deadline = Date.now() + durationMs;
+    probing = startProber({ port: opts.port, path: opts.probePath, everyMs, timeoutMs: probeTimeoutMs, durationMs: Math.max(everyMs, deadline - Date.now()) });
+  };
   const handle: Attack = {
     running: () => Date.now() < deadline,
     left: () => Math.max(0, deadline - Date.now()),
+    ready: () => {
+      if (opts.waitForReady) begin();
+    },
     track: (s) => {
       sockets.add(s);
       s.once('close', () => sockets.delete(s));
@@ -157,18 +177,15 @@ export async function underAttack(opts: AttackOptions, attack: (a: Attack) => Pr
   const rssStartKb = rssAnonKbOf(opts.pid);
   let rssMaxKb = rssStartKb;
   const memory = setInterval(() => (rssMaxKb = Math.max(rssMaxKb, rssAnonKbOf(opts.pid))), 100);
-  const warmupMs = opts.warmupMs ?? 300;
-  let probing: Promise<ProbeResult[]> | undefined;
-  const startProbing = setTimeout(() => {
-    const everyMs = opts.probeEveryMs ?? 250;
-    probing = startProber({ port: opts.port, path: opts.probePath, everyMs, timeoutMs: probeTimeoutMs, durationMs: Math.max(everyMs, deadline - Date.now()) });
-  }, warmupMs);
+  const startProbing = setTimeout(begin, opts.waitForReady ? SETUP_MS : (opts.warmupMs ?? 300));
   // the attack itself ends at the deadline; its promise may lag (a request the server holds)
-  const finished = attack(handle).catch((e: Error) => notes.push(`attack threw: ${e.message}`));
-  let cap: NodeJS.Timeout | undefined;
-  await Promise.race([finished, new Promise((r) => (cap = setTimeout(r, durationMs + probeTimeoutMs)))]);
-  clearTimeout(cap);
-  await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())));
+  let done = false;
+  void attack(handle)
+    .catch((e: Error) => notes.push(`attack threw: ${e.message}`))
+    .finally(() => (done = true));
+  while (!done && Date.now() < deadline + probeTimeoutMs) await sleep(50);
+  begin(); // an attack that ended before it was ready: probe the aftermath
+  while (Date.now() < deadline) await sleep(50);
   clearTimeout(startProbing);
   const answers = probing ? await probing : [];
   clearInterval(memory);
@@ -334,7 +351,7 @@ const probePaths = new Map<string, string>();
  */
 export async function abuseCase(
   name: string,
-  opts: { keyring: string; bounds: Bounds; server?: ServerOptions; durationMs?: number; warmupMs?: number },
+  opts: { keyring: string; bounds: Bounds; server?: ServerOptions } & Pick<AttackOptions, 'durationMs' | 'warmupMs' | 'waitForReady'>,
   attack: (a: Attack, srv: RunningDkeyserv) => Promise<unknown>,
 ): Promise<AttackReport> {
   // a given data dir already holds the keyring
@@ -347,7 +364,7 @@ export async function abuseCase(
     }
     const r = await exclusive(async () => {
       try {
-        return await underAttack({ port: srv.port, pid: srv.pid, probePath, durationMs: opts.durationMs, warmupMs: opts.warmupMs }, (a) => attack(a, srv));
+        return await underAttack({ port: srv.port, pid: srv.pid, probePath, durationMs: opts.durationMs, warmupMs: opts.warmupMs, waitForReady: opts.waitForReady }, (a) => attack(a, srv));
       } finally {
         await srv.stop(500); // within the lock: a server still busy stops before the next case
       }
