@@ -151,7 +151,7 @@ echo
 echo "HKP under recon: N=$N, A $((N - EXTRA)) keys + $EXTRA by recon from B; wrk -t2 -c64 -d${SECS}s keep-alive, $PATHS random keys (op=get), rate limits off"
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo), node $(node --version), $(wrk --version 2>&1 | head -1 | awk '{ print $1, $2 }'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo
-row() { printf '%-56s %14s  %s\n' "$@"; }
+row() { printf '%-64s %14s  %s\n' "$@"; }
 row measure value target
 row 'requests' "$(val requests)" ''
 row 'requests/s' "$(val req_s)" ''
