@@ -3,7 +3,7 @@
 # HKP numbers of bench/scale.sh against: one fixed body of BYTES (default 1000, about one armored
 # Ed25519 key), 1 process and WORKERS (default: the number of CPUs) cluster processes, keep-alive
 # and `Connection: close`, wrk -t2 -c16 like scale.sh, RUNS runs of SECONDS (medians). Each is
-# measured twice: wrk on one fixed URL, and wrk running scale.sh's Lua script (a random path out
+# measured twice: wrk on one fixed URL, and wrk running bench/random-paths.lua, as scale.sh does (a random path out
 # of 10,000 op=get paths per request), whose own cost on the shared 2 cores is part of what
 # scale.sh measures.
 #
@@ -16,15 +16,12 @@ SECS=${2:-5}
 BYTES=${3:-1000}
 WORKERS=${WORKERS:-$(nproc)}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-# shellcheck source=bench/scale-lib.sh
-source "$ROOT/bench/scale-lib.sh"
 command -v wrk >/dev/null || { echo "no wrk (apt-get install wrk)" >&2; exit 1; }
 [[ $RUNS =~ ^[0-9]+$ && $SECS =~ ^[0-9]+$ && $BYTES =~ ^[0-9]+$ ]] || { echo "usage: bench/http-floor.sh [RUNS] [SECONDS] [BYTES]" >&2; exit 2; }
 
 PID=''
-LUA=$(mktemp) PATHS=$(mktemp)
-trap '[[ -n $PID ]] && kill "$PID" 2>/dev/null; rm -f "$LUA" "$PATHS"; true' EXIT
-write_random_lua "$LUA"
+LUA=$ROOT/bench/random-paths.lua PATHS=$(mktemp)
+trap '[[ -n $PID ]] && kill "$PID" 2>/dev/null; rm -f "$PATHS"; true' EXIT
 # paths shaped like scale.sh's op=get requests (the floor server answers any path alike)
 node -e 'const c = require("node:crypto"); for (let i = 0; i < 10000; i++) console.log("/pks/lookup?op=get&options=mr&search=0x" + c.randomBytes(20).toString("hex").toUpperCase())' >"$PATHS"
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

@@ -10,8 +10,6 @@
 #   wait_serving TIMEOUT NAME:PID...
 #                           until each server's log TMP/NAME.log has its "serving HKP" line; sets
 #                           READY[NAME] to the seconds since the call; fails if one dies or TIMEOUT passes
-#   write_random_lua FILE   a wrk script that requests a random path per request from the file
-#                           named after `--` (one per line) and prints one parseable RESULT line
 #   log, now, elapsed T0 T1 (s, one decimal), mb KB
 
 log() { echo "$*" >&2; }
@@ -72,29 +70,4 @@ wait_serving() {
     (( ready < $# )) && sleep 0.5
   done
   (( ready == $# )) || { echo "the servers did not start within $timeout s" >&2; exit 1; }
-}
-
-write_random_lua() {
-  cat >"$1" <<'EOF'
--- wrk script: a random request path per request from a file (one per line, after `--`);
--- prints one parseable RESULT line at the end.
-function init(args)
-  paths = {}
-  for line in io.lines(args[1]) do
-    if #line > 0 then paths[#paths + 1] = line end
-  end
-  if #paths == 0 then error("no request paths in " .. tostring(args[1])) end
-  math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)"), 16) or 0) % 100000)
-end
-function request()
-  return wrk.format("GET", paths[math.random(#paths)])
-end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "RESULT requests=%d duration_us=%d req_s=%.1f p99_ms=%.2f status_errors=%d connect=%d read=%d write=%d timeout=%d\n",
-    summary.requests, summary.duration, summary.requests / summary.duration * 1e6,
-    latency:percentile(99) / 1000, e.status, e.connect, e.read, e.write, e.timeout))
-end
-EOF
 }

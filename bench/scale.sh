@@ -152,8 +152,8 @@ for kind in get index; do
 done
 
 # --- 4. wrk --------------------------------------------------------------------------------
-LUA=$TMP/random.lua
-write_random_lua "$LUA"
+# a random path of the kind's list per request; one RESULT line at the end
+LUA=$ROOT/bench/random-paths.lua
 # run_wrk URL KIND SECS CONN: prints "REQ_S P99_MS ERRORS"
 run_wrk() {
   local url=$1 kind=$2 secs=$3 conn=$4 o r

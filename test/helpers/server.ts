@@ -35,8 +35,8 @@ export interface ServerOptions {
   data?: string;
   /** files/dirs to `dkeyserv import` into the data dir before serving */
   keys?: string[];
-  /** [hkp.rateLimit] (default: everything 0 = no limit) */
-  rateLimit?: { requests?: number; uploads?: number; windowSeconds?: number };
+  /** [hkp.rateLimit] (default: everything 0 = no limit; 'server-defaults': no such section, the limits an operator gets) */
+  rateLimit?: { requests?: number; uploads?: number; windowSeconds?: number } | 'server-defaults';
   /** [hkp] maxBodyBytes / maxResults (default: the server's defaults) */
   maxBodyBytes?: number;
   maxResults?: number;
@@ -68,8 +68,8 @@ export interface RunningDkeyserv {
   rssKb(): number;
   /** RssAnon (private memory) of the server process and its HKP workers together, in kB */
   rssAnonKb(): number;
-  /** SIGTERM (SIGKILL after 10 s), wait for the exit, delete the temp dir */
-  stop(): Promise<void>;
+  /** SIGTERM (SIGKILL after graceMs, default 10 s), wait for the exit, delete the temp dir */
+  stop(graceMs?: number): Promise<void>;
 }
 
 const live = new Set<ServerImpl>();
@@ -123,14 +123,7 @@ class ServerImpl implements RunningDkeyserv {
   }
 
   rssAnonKb(): number {
-    // the server and its HKP worker processes (docs/operations.md §12)
-    let kids: number[] = [];
-    try {
-      kids = readFileSync(`/proc/${this.pid}/task/${this.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-      /* no children file: the server alone */
-    }
-    return [this.pid, ...kids].reduce((sum, pid) => sum + Number(/^RssAnon:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0), 0);
+    return rssAnonKbOf(this.pid);
   }
 
   startWatchdog(): void {
@@ -157,11 +150,11 @@ class ServerImpl implements RunningDkeyserv {
     }
   }
 
-  async stop(): Promise<void> {
+  async stop(graceMs = 10_000): Promise<void> {
     try {
       if (this.running) {
         this.child.kill('SIGTERM');
-        const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+        const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
         await this.exited;
         clearTimeout(timer);
       }
@@ -180,11 +173,13 @@ class ServerImpl implements RunningDkeyserv {
 }
 
 function tomlConfig(opts: ServerOptions): string {
-  const rl = { requests: 0, uploads: 0, windowSeconds: 60, ...opts.rateLimit };
   const lines = ['[hkp]'];
   if (opts.maxBodyBytes !== undefined) lines.push(`maxBodyBytes = ${opts.maxBodyBytes}`);
   if (opts.maxResults !== undefined) lines.push(`maxResults = ${opts.maxResults}`);
-  lines.push('[hkp.rateLimit]', `requests = ${rl.requests}`, `uploads = ${rl.uploads}`, `windowSeconds = ${rl.windowSeconds}`);
+  if (opts.rateLimit !== 'server-defaults') {
+    const rl = { requests: 0, uploads: 0, windowSeconds: 60, ...opts.rateLimit };
+    lines.push('[hkp.rateLimit]', `requests = ${rl.requests}`, `uploads = ${rl.uploads}`, `windowSeconds = ${rl.windowSeconds}`);
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -216,6 +211,37 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningDkey
     else rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** Process ids of the children of `pid` (a server's HKP workers, docs/operations.md §12); none once it is gone. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Does process `pid` still exist? */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** RssAnon (private memory) of process `pid` and its children (a server's HKP workers), in kB. */
+export function rssAnonKbOf(pid: number): number {
+  const anon = (p: number): number => {
+    try {
+      return Number(/^RssAnon:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      return 0; // a worker that just exited
+    }
+  };
+  return [pid, ...childPids(pid)].reduce((sum, p) => sum + anon(p), 0);
 }
 
 /** Stop every server started by this module (for afterAll). */
