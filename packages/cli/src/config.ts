@@ -9,7 +9,7 @@
  *                maxConnectionsPerIp = 256  firstByteTimeout = 5 (seconds)
  *   [hkp.rateLimit]  requests = 600  uploads = 30  windowSeconds = 60
  *   [limits]     maxPackets = 20000  maxKeyBytes = 8388608
- *                keyBudgetMs = 500  (signature checks of one uploaded or recovered key; 0: none, docs/operations.md §13)
+ *                keyBudgetMs = 2000  (signature checks of one uploaded or recovered key; 0: none, docs/operations.md §13)
  *   [import]     bufferMiB = 64     (raw key bytes read and not yet written, docs/operations.md §4)
  *   [recon]      listen = "127.0.0.1:11370" (or "none")  gossipInterval = 60  peers = ["HOST:PORT", "HOST:PORT/POLICY"]
  *                policies = ["sks", "hockeypuck"]   (recon policies kept by a new store, docs/recon-policies.md)
@@ -108,7 +108,7 @@ export const DEFAULT_CONFIG: Config = {
     firstByteTimeout: 5,
     rateLimit: { requests: 600, uploads: 30, windowSeconds: 60 },
   },
-  limits: { maxPackets: 20_000, maxKeyBytes: 8 * 1024 * 1024, keyBudgetMs: 500 },
+  limits: { maxPackets: 20_000, maxKeyBytes: 8 * 1024 * 1024, keyBudgetMs: 2000 },
   import: { bufferMiB: 64 },
   recon: { listen: { host: '127.0.0.1', port: 11370 }, gossipInterval: 60, peers: [], configTimeout: 10, messageTimeout: 60, sessionTimeout: 900 },
   policy: { blocked: [] },
