@@ -57,6 +57,10 @@ export interface ListenOptions extends Partial<ConnectionLimits> {
 /** how often node checks `headersTimeout` and `requestTimeout` (its default: every 30 s) */
 const CONNECTIONS_CHECKING_MS = 1_000;
 
+/** Requests of one connection received and not yet answered (HTTP pipelining), at most. */
+const MAX_PIPELINED = 32;
+const pipelined = new WeakMap<Socket, number>();
+
 /** A request on a connection over the per-address limit. */
 function tooManyConnections(res: ServerResponse): void {
   const body = 'too many connections from your address; try again later\n';
@@ -92,6 +96,12 @@ export function listen(app: Koa, opts: ListenOptions): Promise<RunningServer> {
     },
     (req: IncomingMessage, res: ServerResponse) => {
       const socket = req.socket;
+      // node parses a whole received chunk of pipelined requests at once and queues their
+      // answers; a client that pipelines more than any real one does loses the connection
+      const queued = (pipelined.get(socket) ?? 0) + 1;
+      if (queued > MAX_PIPELINED) return void socket.destroy();
+      pipelined.set(socket, queued);
+      res.once('close', () => pipelined.set(socket, (pipelined.get(socket) ?? 1) - 1));
       if (!guard.busy(socket)) return tooManyConnections(res);
       res.once('close', () => guard.waiting(socket));
       void handle(req, res);

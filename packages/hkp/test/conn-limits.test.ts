@@ -194,3 +194,28 @@ test('a keep-alive flood from one address is held to the per-address limit', asy
     await server.close();
   }
 });
+
+describe('HTTP pipelining (server.ts)', () => {
+  test('up to 32 pipelined requests are all answered; a connection that pipelines more is closed', async () => {
+    const srv = await serve({});
+    try {
+      const few = await open(srv.port);
+      few.write(HEALTH.repeat(20));
+      const t0 = Date.now();
+      while ((few.text.match(/HTTP\/1\.1 200/g) ?? []).length < 20 && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 10));
+      expect((few.text.match(/HTTP\/1\.1 200/g) ?? []).length).toBe(20);
+      expect(few.destroyed).toBe(false);
+      few.destroy();
+
+      // a flood that is never read: the server stops at the bound instead of queueing answers
+      const flood = await open(srv.port);
+      flood.pause();
+      flood.write(HEALTH.repeat(2_000));
+      const t1 = Date.now();
+      while (flood.closedAt === undefined && Date.now() - t1 < 5_000) await new Promise((r) => setTimeout(r, 10));
+      expect(flood.closedAt).toBeDefined();
+    } finally {
+      await srv.close();
+    }
+  });
+});
