@@ -35,14 +35,7 @@ export function createHkpApp(deps: HkpDeps): Koa {
   const { cacheBytes, rateLimit: limits } = deps.options;
   const env = createRouteEnv(deps, metrics, new ResponseCache(cacheBytes));
   // with workers, every budget is kept by the primary for all of them (docs/operations.md §12)
-  let warned = 0;
-  const limiter = new RateLimiter(limits, deps.cluster ? 'cluster' : 'process', (e) => {
-    metrics.rateLimitUnavailable.inc();
-    // one line a minute at most: a stalled primary is seen by every request
-    if (Date.now() - warned < 60_000) return;
-    warned = Date.now();
-    deps.logger.warn(`rate limits not applied: the primary gave no verdict in time (${e.message}); requests go through meanwhile`);
-  });
+  const limiter = new RateLimiter(limits, deps.cluster ? 'cluster' : 'process');
   const app = new HkpApp(new FastLookup(env, limiter));
   app.proxy = false; // rate limits by the socket's address, never by proxy headers
   app.use(requestMetrics(metrics));

@@ -16,7 +16,6 @@ export class HkpMetrics {
   });
   readonly keys = this.counter('dkeyserv_keys_total', 'Keys submitted over HKP, by outcome (new, updated, unchanged, rejected)', ['outcome']);
   readonly rateLimited = this.counter('dkeyserv_http_rate_limited_total', 'Requests refused with 429');
-  readonly rateLimitUnavailable = this.counter('dkeyserv_http_rate_limit_unavailable_total', 'Requests let through without a rate-limit verdict (the primary did not answer in time)');
 
   readonly reconSessions = this.counter('dkeyserv_recon_sessions_total', 'Recon sessions by direction (in: a peer connected, out: we gossiped) and result', ['direction', 'result']);
   readonly reconRecovered = this.counter('dkeyserv_recon_keys_recovered_total', 'Keys fetched by hashquery after recon sessions');

@@ -2,9 +2,7 @@
  * Per-IP rate limiting (rate-limiter-flexible, in memory): a budget of requests per window for
  * everything, and a smaller one for uploads (`/pks/add`, HKP v2, VKS). Over budget: 429 with Retry-After. In an HKP
  * worker (`cluster`) the budgets live in the primary, which counts for all workers together
- * (RateLimiterCluster; the primary runs `startLimitKeeper`, docs/operations.md §12). A primary
- * that does not answer within KEEPER_TIMEOUT_MS (busy, or gone) lets the request through: the
- * budgets are a fairness measure, and a stalled keeper must not turn every answer into an error.
+ * (RateLimiterCluster; the primary runs `startLimitKeeper`, docs/operations.md §12).
  */
 import { IncomingMessage } from 'node:http';
 import { RateLimiterAbstract, RateLimiterCluster, RateLimiterClusterMaster, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
@@ -21,24 +19,14 @@ export interface RateLimitOptions {
 
 export const DEFAULT_RATE_LIMITS: RateLimitOptions = { requests: 600, uploads: 30, windowSeconds: 60 };
 
-/** How long an HKP worker waits for the primary's verdict before letting a request through. */
-export const KEEPER_TIMEOUT_MS = 250;
-
 export class RateLimiter {
   private readonly all?: RateLimiterAbstract;
   private readonly add?: RateLimiterAbstract;
 
-  /**
-   * `process`: budgets of this process; `cluster`: of all HKP workers, kept by the primary.
-   * `onKeeperFailed` hears of each verdict the keeper did not give (the request went through).
-   */
-  constructor(
-    opts: RateLimitOptions,
-    scope: 'process' | 'cluster' = 'process',
-    private readonly onKeeperFailed: (e: Error) => void = () => {},
-  ) {
+  /** `process`: budgets of this process; `cluster`: of all HKP workers, kept by the primary. */
+  constructor(opts: RateLimitOptions, scope: 'process' | 'cluster' = 'process') {
     const make = (keyPrefix: string, points: number) =>
-      scope === 'cluster' ? new RateLimiterCluster({ keyPrefix, points, duration: opts.windowSeconds, timeoutMs: KEEPER_TIMEOUT_MS }) : new RateLimiterMemory({ keyPrefix, points, duration: opts.windowSeconds });
+      scope === 'cluster' ? new RateLimiterCluster({ keyPrefix, points, duration: opts.windowSeconds, timeoutMs: 2000 }) : new RateLimiterMemory({ keyPrefix, points, duration: opts.windowSeconds });
     if (opts.requests > 0) this.all = make('hkp-all', opts.requests);
     if (opts.uploads > 0) this.add = make('hkp-add', opts.uploads);
   }
@@ -58,8 +46,7 @@ export class RateLimiter {
         const retry = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
         throw new HttpError(429, `too many requests from ${ip}; retry in ${retry} s`, { 'Retry-After': String(retry) });
       }
-      // no verdict (the keeper timed out or is gone): fail open
-      this.onKeeperFailed(e instanceof Error ? e : new Error(String(e)));
+      throw e;
     }
   }
 }
