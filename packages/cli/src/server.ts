@@ -62,7 +62,7 @@ export async function runServer(config: Config, version: string, parts: ServerPa
   try {
     // HKP first: recon advertises the HTTP port actually bound (docs/recon.md §4, "http port")
     if (workers > 1) {
-      hkpCluster = await HkpCluster.start({ workers, store, logger: logger('hkp'), metrics, peers: () => peer?.peers() ?? [], preparer: pool, maxConnectionsPerIp: config.hkp.maxConnectionsPerIp });
+      hkpCluster = await HkpCluster.start({ workers, store, logger: logger('hkp'), metrics, peers: () => peer?.peers() ?? [], preparer: pool, maxConnectionsPerIp: config.hkp.maxConnectionsPerIp, rateLimit: config.hkp.rateLimit });
       httpPort = hkpCluster.port;
     } else if (parts.hkp) {
       const app = createHkpApp({

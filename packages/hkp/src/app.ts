@@ -34,8 +34,8 @@ export function createHkpApp(deps: HkpDeps): Koa {
   const metrics = deps.metrics ?? new HkpMetrics();
   const { cacheBytes, rateLimit: limits } = deps.options;
   const env = createRouteEnv(deps, metrics, new ResponseCache(cacheBytes));
-  // with workers, every budget is kept by the primary for all of them (docs/operations.md §12)
-  const limiter = new RateLimiter(limits, deps.cluster ? 'cluster' : 'process');
+  // with workers, every budget holds for all of them together (docs/operations.md §12)
+  const limiter = new RateLimiter(limits, deps.cluster?.budgets);
   const app = new HkpApp(new FastLookup(env, limiter));
   app.proxy = false; // rate limits by the socket's address, never by proxy headers
   app.use(requestMetrics(metrics));

@@ -6,7 +6,7 @@
 import { KeyPreparer, KeyRecord, KeyStore, Logger } from '@dkeyserv/db';
 import { AddOutcome } from './add-keys';
 import { HkpMetrics } from './metrics-registry';
-import { DEFAULT_RATE_LIMITS, RateLimitOptions } from './ratelimit';
+import { BudgetChannel, DEFAULT_RATE_LIMITS, RateLimitOptions } from './ratelimit';
 import { PeerView, QuorumKeyView, QuorumStatsView, ServerIdentity } from './stats-view';
 
 export interface HkpOptions {
@@ -57,6 +57,8 @@ export interface WorkerLink {
   upload(contentType: string | undefined, body: Buffer): Promise<AddOutcome>;
   /** the Prometheus text of all processes together */
   metrics(): Promise<string>;
+  /** the rate-limit budgets of all workers together (cluster/rate-tally.ts) */
+  budgets: BudgetChannel;
 }
 
 /** What HKP needs of the quorum (implemented by @dkeyserv/quorum, wired by the cli). */

@@ -14,9 +14,10 @@ import { AggregatorRegistry } from 'prom-client';
 import { AddOutcome, uploadKeys } from '../add-keys';
 import { HttpError } from '../errors';
 import { HkpMetrics } from '../metrics-registry';
-import { startLimitKeeper } from '../ratelimit';
+import { RateLimitOptions } from '../ratelimit';
 import { PeerView } from '../stats-view';
 import { IpTally } from './ip-tally';
+import { RateTally } from './rate-tally';
 import { isHkpMessage, PrimaryMessage, WireError, WorkerMessage } from './messages';
 
 /** The environment variable that tells a forked process it is HKP worker N of M (`N/M`). */
@@ -51,6 +52,8 @@ export interface HkpClusterOptions {
   preparer?: KeyPreparer;
   /** the per-address connection limit, kept across the workers (ip-tally.ts); 0 or absent: none */
   maxConnectionsPerIp?: number;
+  /** the workers' rate-limit budgets, summed here (rate-tally.ts); absent: none */
+  rateLimit?: RateLimitOptions;
 }
 
 export class ClusterStartError extends Error {
@@ -78,6 +81,7 @@ export class HkpCluster {
   private starting?: { listening: Set<number>; resolve(): void; reject(e: Error): void };
   private readonly pushTimer: NodeJS.Timeout;
   private readonly tally: IpTally;
+  private readonly rates: RateTally;
   private readonly onMessage = (w: Worker, m: unknown) => {
     if (isHkpMessage<WorkerMessage>(m)) this.handle(w, m);
   };
@@ -96,11 +100,11 @@ export class HkpCluster {
       serialization: 'advanced',
       execArgv: [`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`, `--max-old-space-size=${WORKER_OLD_SPACE_MB}`, ...process.execArgv],
     });
-    startLimitKeeper();
     cluster.on('message', this.onMessage);
     cluster.on('exit', this.onExit);
     this.pushTimer = setInterval(() => this.pushPeers(), PEERS_PUSH_MS).unref();
     this.tally = new IpTally(opts.maxConnectionsPerIp ?? 0, opts.workers);
+    this.rates = new RateTally(opts.rateLimit ?? { requests: 0, uploads: 0, windowSeconds: 60 });
   }
 
   /** Fork the workers; resolves once every one listens (rejects if one cannot). */
@@ -146,6 +150,7 @@ export class HkpCluster {
     cluster.off('message', this.onMessage);
     cluster.off('exit', this.onExit);
     this.tally.stop();
+    this.rates.stop();
   }
 
   private fork(slot: number): void {

@@ -2,7 +2,8 @@
  * The worker side of the HKP cluster (docs/operations.md §12): the `WorkerLink` an HKP worker's
  * app uses to reach its primary — uploads go to the primary's one write path, `/metrics` asks it
  * for the text of all processes — the recon partners' status it pushes, for the stats page, and
- * the per-address connection limit kept across workers (ip-tally.ts).
+ * the per-address connection limit kept across workers (ip-tally.ts), and the rate-limit budgets
+ * of all workers together (rate-tally.ts).
  * A request the primary does not answer in time fails with 503, never hangs.
  */
 import type { SharedIpCounts } from '../connection-guard';
@@ -11,6 +12,7 @@ import { WorkerLink } from '../deps';
 import { HkpMetrics } from '../metrics-registry';
 import { PeerView } from '../stats-view';
 import { AddOutcome } from '../add-keys';
+import { Budget } from '../ratelimit';
 import { isHkpMessage, PrimaryMessage, WorkerMessage } from './messages';
 
 /** how long an upload may take in the primary (a 5 MiB body of keys to verify), and metrics */
@@ -40,6 +42,7 @@ export function joinCluster(worker: number, metrics: HkpMetrics): JoinedCluster 
   let peers: PeerView[] = [];
   /** clients at their connection limit across the workers, as the primary says */
   const full = new Set<string>();
+  const overListeners: ((client: string, budget: Budget, until: number) => void)[] = [];
 
   process.on('message', (m: unknown) => {
     if (!isHkpMessage<PrimaryMessage>(m)) return;
@@ -48,6 +51,7 @@ export function joinCluster(worker: number, metrics: HkpMetrics): JoinedCluster 
       if (m.full) full.add(m.client);
       else full.delete(m.client);
     }
+    else if (m.hkp === 'over') for (const l of overListeners) l(m.client, m.budget, m.until);
     else if (m.hkp === 'collect') void metrics.registry.getMetricsAsJSON().then((json) => send({ hkp: 'collected', id: m.id, metrics: json }));
     else {
       const p = pending.get(m.id);
@@ -87,6 +91,10 @@ export function joinCluster(worker: number, metrics: HkpMetrics): JoinedCluster 
     }),
     link: {
       worker,
+      budgets: {
+        report: (spent) => void send({ hkp: 'spent', spent }),
+        onOver: (listener) => void overListeners.push(listener),
+      },
       async upload(contentType, body): Promise<AddOutcome> {
         const m = await ask((id) => ({ hkp: 'upload', id, contentType, body }), UPLOAD_TIMEOUT_MS);
         if (m.hkp !== 'uploaded') throw new Error(`unexpected answer ${m.hkp} to an upload`);
