@@ -163,10 +163,16 @@ describe('a store keeping only the sks policy', () => {
 
   test('refuses a v6 key over v2, VKS and v1 with the reason in the answer; nothing is stored', async () => {
     const v2 = await fetch(`${s.base}/pks/v2/certs`, { method: 'POST', body: k.binary, headers: { 'Content-Type': 'application/pgp' } });
-    // nothing of the submission stored: 422 (docs/hkp.md §12) with the first refusal's reason
-    expect(v2.status).toBe(422);
-    expect(v2.headers.get('access-control-allow-origin')).toBe('*');
-    expect(await v2.text()).toMatch(REASON);
+    expect(v2.status).toBe(200);
+    expect(await v2.json()).toEqual({ inserted: [], updated: [], deleted: [], ignored: [], invalid: [{ version: 6, fingerprint: k.fpr.toLowerCase(), comment: expect.stringMatching(REASON) }] });
+    // beside a v4 key that is stored, the same
+    const four = await makeKey([{ name: 'Version Four', email: 'four-sks@example.org' }]);
+    const both = await fetch(`${s.base}/pks/v2/certs`, { method: 'POST', body: Buffer.concat([four.binary, k.binary]), headers: { 'Content-Type': 'application/pgp' } });
+    expect(both.status).toBe(200);
+    expect(await both.json()).toMatchObject({
+      inserted: [{ version: 4, fingerprint: four.fpr.toLowerCase() }],
+      invalid: [{ version: 6, fingerprint: k.fpr.toLowerCase(), comment: expect.stringMatching(REASON) }],
+    });
 
     const vks = await fetch(`${s.base}/vks/v1/upload`, { method: 'POST', body: JSON.stringify({ keytext: k.armored }), headers: { 'Content-Type': 'application/json' } });
     expect(vks.status).toBe(400);
