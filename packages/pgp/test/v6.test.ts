@@ -95,6 +95,18 @@ describe('v6 keys from openpgp.js', () => {
     k.subkeys[0].packet.body[k.subkeys[0].packet.body.length - 1] ^= 0x01;
     expect(verifySelfSignatures(k).subkeys[0].valid).toBe(false);
   });
+
+  test('a v6 signing subkey (binding with its embedded back-signature) is bound', async () => {
+    const k = await openpgp.generateKey({ type: 'curve25519', userIDs: [{ email: 'sign@example.org' }], subkeys: [{}, { sign: true }], format: 'binary', config: { v6Keys: true } });
+    const key = keyFrom(k.publicKey);
+    expect(key.subkeys).toHaveLength(2);
+    expect(publicKeyInfo(key.subkeys[1].packet.body).algo).toBe(27);
+    expect(verifySelfSignatures(key).subkeys.map((c) => c.valid)).toEqual([true, true]);
+    for (const name of ['hockeypuck', 'hockeypuck-2.4'] as const) {
+      const view = RECON_POLICIES[name].viewPackets(key);
+      expect([name, 'packets' in view && view.packets.length]).toEqual([name, flattenKey(key).length]);
+    }
+  });
 });
 
 /** A key of `owner` with one User ID and an X25519 subkey, bound by the given signatures. */
