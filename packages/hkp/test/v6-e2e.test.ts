@@ -15,7 +15,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
-import { dearmor } from '@dkeyserv/pgp';
+import { dearmor, keyIdentity, splitPackets, Tag } from '@dkeyserv/pgp';
 import { GpgHome } from '../../../test/helpers/gpg';
 import { ApiServer, makeKey, startApiServer } from './helpers/api-server';
 
@@ -51,12 +51,15 @@ describe('v6 keys over HKP v2 and VKS', () => {
 
   /** Every way a v6 key is found, each answering exactly the uploaded octets. */
   async function expectServedAsUploaded(k: V6Key) {
-    for (const path of [`/pks/v2/certs/by-vfingerprint/06/${k.fpr}`, `/pks/v2/certs/by-vfingerprint/06/${k.fpr.toLowerCase()}`, `/pks/v2/certs/by-identity/${k.email}`]) {
+    // the X25519/X448 subkey's 32-byte fingerprint finds the whole key too
+    const sub = splitPackets(k.binary).find((p) => p.tag === Tag.PublicSubkey)!;
+    const subFpr = keyIdentity(sub.body).fingerprint.toString('hex').toUpperCase();
+    for (const path of [`/pks/v2/certs/by-vfingerprint/06/${k.fpr}`, `/pks/v2/certs/by-vfingerprint/06/${k.fpr.toLowerCase()}`, `/pks/v2/certs/by-vfingerprint/06/${subFpr}`, `/pks/v2/certs/by-identity/${k.email}`]) {
       const r = await get(path);
       expect([path, r.status, r.headers.get('content-type')]).toEqual([path, 200, 'application/pgp']);
       expect([path, (await bytes(r)).equals(k.binary)]).toEqual([path, true]);
     }
-    for (const path of [`/vks/v1/by-fingerprint/${k.fpr}`, `/vks/v1/by-email/${encodeURIComponent(k.email)}`]) {
+    for (const path of [`/vks/v1/by-fingerprint/${k.fpr}`, `/vks/v1/by-fingerprint/${subFpr}`, `/vks/v1/by-email/${encodeURIComponent(k.email)}`]) {
       const r = await get(path);
       expect([path, r.status]).toEqual([path, 200]);
       const text = await r.text();
