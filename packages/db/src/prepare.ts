@@ -10,6 +10,7 @@ import {
   DEFAULT_PACKET_LIMITS,
   flattenKey,
   joinPackets,
+  keyIdentity,
   KeyLimits,
   KeyShapeLimits,
   KeyValidity,
@@ -26,6 +27,7 @@ import {
   splitPackets,
   storedVersions,
   setVerifyBudget,
+  Tag,
   verifyBudgetError,
   verifySelfSignatures,
 } from '@dkeyserv/pgp';
@@ -78,9 +80,27 @@ export function isRejection(p: PreparedKey | Rejection): p is Rejection {
   return (p as Rejection).status === 'rejected';
 }
 
-export function rejection(e: unknown): Rejection {
-  if (e instanceof PgpError) return { status: 'rejected', reason: e.reason, message: e.message };
-  throw e;
+/**
+ * The Rejection for a PgpError (anything else is rethrown). With the key's packets, it names the
+ * key by its primary key's fingerprint when that packet can be read, so answers can say which
+ * key was refused (HKP v2's `invalid` list needs a fingerprint: docs/hkp.md §12).
+ */
+export function rejection(e: unknown, packets?: readonly Packet[]): Rejection {
+  if (!(e instanceof PgpError)) throw e;
+  const fpr = packets && primaryFingerprint(packets);
+  return { status: 'rejected', ...(fpr ? { fpr } : {}), reason: e.reason, message: e.message };
+}
+
+/** Lower-case hex fingerprint of the leading public-key packet, if it is one and readable. */
+function primaryFingerprint(packets: readonly Packet[]): string | undefined {
+  const first = packets[0];
+  if (first?.tag !== Tag.PublicKey) return undefined;
+  try {
+    return keyIdentity(first.body).fingerprint.toString('hex');
+  } catch (e) {
+    if (e instanceof PgpError) return undefined;
+    throw e;
+  }
 }
 
 /**
@@ -173,7 +193,7 @@ export function prepareKey(packets: readonly Packet[], opts: PrepareOptions = DE
       throw verifyBudgetError(key) ?? e;
     }
   } catch (e) {
-    return rejection(e);
+    return rejection(e, packets);
   }
 }
 

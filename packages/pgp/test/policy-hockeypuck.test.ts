@@ -332,7 +332,8 @@ describe('v6 keys', () => {
     const broken = Buffer.concat([body.subarray(0, saltAt), Buffer.from([15]), body.subarray(saltAt + 2)]);
     const badSaltPacket = { tag: Tag.Signature, body: broken, raw: broken };
     const key = storedKey([pk, direct, uid, cert, thirdCert, badSaltPacket, sub6, bind6, sub4, bind4]);
-    expect(verifySelfSignatures(key)).toMatchObject({ uids: [{ valid: true }], subkeys: [{ valid: true }, { valid: true }] });
+    // RFC 9580 §10.1: a v6 key's subkeys are v6, so the v4 subkey is not bound in the stored validity either
+    expect(verifySelfSignatures(key)).toMatchObject({ uids: [{ valid: true }], subkeys: [{ valid: true }, { valid: false }] });
     // 2.4 refuses a binding across key versions (ErrMismatchedPacketVersion); 2.3.3 does not check
     expect(kept(hockeypuckView(key, '2.4'))).toEqual([pk, direct, uid, cert, thirdCert, sub6, bind6]);
     expect(kept(hockeypuckView(key, '2.3'))).toEqual([pk, direct, uid, cert, thirdCert, sub6, bind6, sub4, bind4]);

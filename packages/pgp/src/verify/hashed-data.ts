@@ -5,7 +5,8 @@
  *
  * Keys are hashed with their 0x99 / 0x9b prefix (see keyHashPrefix). A User ID is prefixed with
  * 0xB4 ‖ 4-octet length and a User Attribute with 0xD1 ‖ 4-octet length, except under v3
- * signatures, which hash the bare User ID.
+ * signatures, which hash the bare User ID. A subkey binding across key versions where one is v6
+ * hashes nothing: RFC 9580 §10.1 forbids it.
  */
 import { PacketError } from '../errors';
 import { keyHashPrefix } from '../fingerprint';
@@ -51,6 +52,10 @@ export function signedData(sig: Signature, primaryBody: Buffer, component?: Pack
   } else if (isSubkeyType(t)) {
     if (!component || component.tag !== Tag.PublicSubkey) {
       throw new PacketError('misplaced-signature', `signature type 0x${t.toString(16)} needs a subkey`);
+    }
+    // RFC 9580 §10.1: a v6 primary key's subkeys are v6, a v4 one's are not
+    if ((primaryBody[0] === 6) !== (component.body[0] === 6)) {
+      throw new PacketError('subkey-version', `a v${primaryBody[0]} key cannot bind a v${component.body[0]} subkey`);
     }
     parts.push(keyHashPrefix(component.body), component.body);
   } else if (!isKeyType(t) || component) {

@@ -15,6 +15,8 @@ import { PubkeyAlgo } from '../signature';
 export class UnsupportedAlgorithmError extends PgpError {}
 
 export interface VerifyingKey {
+  /** version of the key packet: a v6 key makes v6 signatures only (verify.ts) */
+  version: number;
   /** public-key algorithm ID of the key packet */
   algo: number;
   key: KeyObject;
@@ -60,8 +62,19 @@ const ENCRYPT_ONLY = new Set<number>([PubkeyAlgo.RsaEncryptOnly, PubkeyAlgo.Elga
  * with, and PacketError for malformed key material.
  */
 export function verifyingKey(body: Buffer): VerifyingKey | null {
-  const { algo, material } = keyMaterial(body);
+  const { version, algo, material } = keyMaterial(body);
   if (ENCRYPT_ONLY.has(algo)) return null;
+  // RFC 9580 §5.5.5.5: EdDSALegacy (and its OID) MUST NOT be used with v6 keys
+  if (version === 6 && algo === PubkeyAlgo.EdDsaLegacy) throw new PacketError('bad-key-material', 'a v6 key cannot use EdDSALegacy (algorithm 22); v6 keys use Ed25519 (27)');
+  const k = signingKey(algo, material);
+  return { ...k, version };
+}
+
+/** A verifying key before verifyingKey adds the packet's version. */
+type LoadedKey = Omit<VerifyingKey, 'version'>;
+
+/** The KeyObject of a signing algorithm's material. */
+function signingKey(algo: number, material: Buffer): LoadedKey {
   switch (algo) {
     case PubkeyAlgo.RsaEncryptSign:
     case PubkeyAlgo.RsaSignOnly:
@@ -82,23 +95,24 @@ export function verifyingKey(body: Buffer): VerifyingKey | null {
 }
 
 /** Split a key packet body into its algorithm and algorithm-specific material (RFC 9580 §5.5.2). */
-export function keyMaterial(body: Buffer): { algo: number; material: Buffer } {
+export function keyMaterial(body: Buffer): { version: number; algo: number; material: Buffer } {
   const version = body.length > 0 ? body[0] : -1;
   switch (version) {
     case 2:
     case 3: // version, created(4), validity days(2), algorithm
       if (body.length < 8) break;
-      return { algo: body[7], material: body.subarray(8) };
+      return { version, algo: body[7], material: body.subarray(8) };
     case 4: // version, created(4), algorithm
       if (body.length < 6) break;
-      return { algo: body[5], material: body.subarray(6) };
+      return { version, algo: body[5], material: body.subarray(6) };
     case 5:
     case 6: {
-      // version, created(4), algorithm, material length(4)
+      // version, created(4), algorithm, material length(4): the octet count of exactly the rest (RFC 9580 §5.5.2.3)
       if (body.length < 10) break;
       const len = body.readUInt32BE(6);
       if (len > body.length - 10) throw new PacketError('truncated', 'key material overruns the key packet');
-      return { algo: body[5], material: body.subarray(10, 10 + len) };
+      if (len < body.length - 10) throw new PacketError('bad-key-material', `key material length ${len} leaves ${body.length - 10 - len} stray octets in the key packet`);
+      return { version, algo: body[5], material: body.subarray(10) };
     }
     default:
       throw new PacketError('unknown-key-version', `unknown key packet version ${version}`);
@@ -106,7 +120,7 @@ export function keyMaterial(body: Buffer): { algo: number; material: Buffer } {
   throw new PacketError('truncated', 'truncated key packet');
 }
 
-function load(algo: number, make: () => KeyObject, size: number): VerifyingKey {
+function load(algo: number, make: () => KeyObject, size: number): LoadedKey {
   try {
     return { algo, key: make(), size };
   } catch (e) {
@@ -116,7 +130,7 @@ function load(algo: number, make: () => KeyObject, size: number): VerifyingKey {
 }
 
 /** RFC 9580 §5.5.5.1: MPI n, MPI e. */
-function rsaKey(algo: number, m: Buffer): VerifyingKey {
+function rsaKey(algo: number, m: Buffer): LoadedKey {
   const n = readMpi(m, 0);
   const e = readMpi(m, n.next);
   const modulus = stripZeros(n.value);
@@ -129,7 +143,7 @@ function rsaKey(algo: number, m: Buffer): VerifyingKey {
 }
 
 /** RFC 9580 §5.5.5.2: MPIs p, q, g, y → Dss-Parms and the INTEGER y (RFC 3279 §2.3.2). */
-function dsaKey(m: Buffer): VerifyingKey {
+function dsaKey(m: Buffer): LoadedKey {
   const p = readMpi(m, 0);
   const q = readMpi(m, p.next);
   const g = readMpi(m, q.next);
@@ -150,7 +164,7 @@ function readCurveOid(m: Buffer): { oid: Buffer; next: number } {
 }
 
 /** RFC 9580 §5.5.5.3: curve OID, MPI point (SEC1 encoding) → RFC 5480 SPKI. */
-function ecdsaKey(m: Buffer): VerifyingKey {
+function ecdsaKey(m: Buffer): LoadedKey {
   const { oid, next } = readCurveOid(m);
   const curve = ECDSA_CURVES[oid.toString('hex')];
   if (!curve) throw new UnsupportedAlgorithmError('unsupported-curve', `ECDSA curve OID ${oid.toString('hex')} is not supported`);
@@ -167,7 +181,7 @@ function ecdsaKey(m: Buffer): VerifyingKey {
 }
 
 /** RFC 9580 §5.5.5.5: curve OID (Ed25519 only here), MPI of 0x40 ‖ 32-octet native key. */
-function legacyEdDsaKey(m: Buffer): VerifyingKey {
+function legacyEdDsaKey(m: Buffer): LoadedKey {
   const { oid, next } = readCurveOid(m);
   if (oid.toString('hex') !== LEGACY_ED25519_OID) {
     throw new UnsupportedAlgorithmError('unsupported-curve', `EdDSALegacy curve OID ${oid.toString('hex')} is not supported`);
@@ -178,7 +192,7 @@ function legacyEdDsaKey(m: Buffer): VerifyingKey {
 }
 
 /** RFC 9580 §5.5.5.9/§5.5.5.10: the native key, as an OKP JWK (RFC 8037 §2). */
-function nativeEdKey(algo: number, m: Buffer, len: number, crv: 'Ed25519' | 'Ed448'): VerifyingKey {
+function nativeEdKey(algo: number, m: Buffer, len: number, crv: 'Ed25519' | 'Ed448'): LoadedKey {
   if (m.length !== len) throw new PacketError('bad-key-material', `algorithm ${algo} key is ${m.length} octets, expected ${len}`);
   const x = m.toString('base64url');
   return load(algo, () => createPublicKey({ key: { kty: 'OKP', crv, x }, format: 'jwk' }), len);

@@ -41,6 +41,9 @@ const VERIFIABLE = new Set<number>([
   PubkeyAlgo.Ed448,
 ]);
 
+/** The shortest digest each native EdDSA algorithm may sign (RFC 9580 §5.2.3.4, §5.2.3.5). */
+const MIN_DIGEST_BYTES: Partial<Record<number, number>> = { [PubkeyAlgo.Ed25519]: 32, [PubkeyAlgo.Ed448]: 64 };
+
 /** Whether the signature's hash and public-key algorithms are ones this module can check. */
 export function isVerifiable(sig: Signature): boolean {
   return VERIFIABLE.has(sig.pubkeyAlgo) && hashInfo(sig.hashAlgo) !== undefined;
@@ -61,8 +64,12 @@ export function prepareVerification(signer: VerifyingKey, sig: Signature, signed
   const h = hashInfo(sig.hashAlgo);
   if (!h || !VERIFIABLE.has(sig.pubkeyAlgo)) return 'unsupported';
   if (family(sig.pubkeyAlgo) !== family(signer.algo)) return 'invalid';
+  // RFC 9580 §5.2: a v6 key makes v6 signatures, and only v6 keys make them
+  if ((signer.version === 6) !== (sig.version === 6)) return 'invalid';
   // RFC 9580 §5.2.3: the salt size is fixed by the hash algorithm
   if (sig.version === 6 && (h.v6Salt === undefined || sig.salt?.length !== h.v6Salt)) return 'invalid';
+  // RFC 9580 §5.2.3.4, §5.2.3.5: Ed25519 needs a digest of 256 bits or more, Ed448 of 512
+  if (h.bytes < (MIN_DIGEST_BYTES[sig.pubkeyAlgo] ?? 0)) return 'invalid';
   const data = Buffer.concat(signedData as Buffer[]);
   const digest = createHash(h.name).update(data).digest();
   if (digest[0] !== sig.left16[0] || digest[1] !== sig.left16[1]) return 'invalid';
