@@ -82,7 +82,7 @@ describe('four quorum members (k = 3)', () => {
     await waitUntil(
       async () => {
         const page = await net.node('bravo').get(`/key/${fpr}`);
-        return (page.status === 200 && /Pending:[\s\S]*2 of 4 \(alpha at/.test(page.text)) || `bravo's key page: ${page.status}`;
+        return (page.status === 200 && /Pending:[\s\S]*2 of 4 \(<bdi>alpha<\/bdi> at/.test(page.text)) || `bravo's key page: ${page.status}`;
       },
       { timeoutMs: 60_000, intervalMs: 200, what: 'bravo holds the key with two attestations' },
     );

@@ -80,7 +80,7 @@ test('keys from SKS reach alpha and stay pending while only alpha attested them'
     expect((await net.node('alpha').get(`/pks/lookup?op=x-quorum&search=0x${fpr}`)).status).toBe(404);
     const page = await net.node('alpha').get(`/key/${fpr}`);
     expect(page.status).toBe(200);
-    expect(page.text).toMatch(/Pending:[\s\S]*1 of 2 \(alpha at/);
+    expect(page.text).toMatch(/Pending:[\s\S]*1 of 2 \(<bdi>alpha<\/bdi> at/);
   }
   // the session that brought them: a plain one with SKS (no attestation set), 6 found, 6 recovered
   const withKeys = sessionLines().filter((l) => l.found === roleKeys.size);

@@ -32,8 +32,12 @@ export interface SharedIpCounts {
 
 /** near the cap: this fraction of `maxConnections` is kept free by closing idle connections */
 const HEADROOM = 0.1;
-/** a refused connection gets this long to send the request its 503 answers */
+/** a refused connection is closed this long after its 503 (time to read it), if the client has not */
 const REFUSED_TIMEOUT_MS = 1_000;
+const REFUSED_ANSWER = (() => {
+  const body = 'too many connections from your address; try again later\n';
+  return `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRetry-After: 5\r\nConnection: close\r\n\r\n${body}`;
+})();
 
 export class ConnectionGuard {
   private readonly perClient = new Map<string, number>();
@@ -70,8 +74,11 @@ export class ConnectionGuard {
     const refuse = max > 0 && (n >= max || (this.shared !== undefined && n >= this.shared.share && this.shared.full(client)));
     // its timeout fires server.ts's 'timeout' handler
     if (refuse) {
+      // answered at once, before any request is read: a client holding hundreds of connections
+      // costs no request parsing, and its connections are gone before it can send on them
       this.refused.add(socket);
       socket.setTimeout(REFUSED_TIMEOUT_MS);
+      socket.end(REFUSED_ANSWER);
     } else {
       this.count(client, n + 1);
       this.idle.add(socket);

@@ -61,13 +61,6 @@ const CONNECTIONS_CHECKING_MS = 1_000;
 const MAX_PIPELINED = 32;
 const pipelined = new WeakMap<Socket, number>();
 
-/** A request on a connection over the per-address limit. */
-function tooManyConnections(res: ServerResponse): void {
-  const body = 'too many connections from your address; try again later\n';
-  res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Retry-After': '5', Connection: 'close' });
-  res.end(body);
-}
-
 export interface RunningServer {
   server: Server;
   /** host:port actually bound */
@@ -102,7 +95,8 @@ export function listen(app: Koa, opts: ListenOptions): Promise<RunningServer> {
       if (queued > MAX_PIPELINED) return void socket.destroy();
       pipelined.set(socket, queued);
       res.once('close', () => pipelined.set(socket, (pipelined.get(socket) ?? 1) - 1));
-      if (!guard.busy(socket)) return tooManyConnections(res);
+      // over the per-address limit: answered 503 when it connected (connection-guard.ts)
+      if (!guard.busy(socket)) return void socket.destroy();
       res.once('close', () => guard.waiting(socket));
       void handle(req, res);
     },
