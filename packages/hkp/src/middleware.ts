@@ -28,15 +28,18 @@ export function requestMetrics(metrics: HkpMetrics): Koa.Middleware {
 
 /**
  * The metrics label of a path: the HKP v2 category or VKS call (never the identifier: labels stay
- * few), the path itself for other /pks/ paths and the pages, `/key`, or `other`.
+ * few), the path itself for the other paths this server answers, `/key`, `/pks/other` or `other`.
  */
 function routeName(path: string): string {
   if (path === '/pks/v2' || path.startsWith('/pks/v2/')) return `/pks/v2/${categoryOf(path.slice('/pks/v2/'.length))?.category.name ?? 'other'}`;
   if (path.startsWith('/vks/')) return /^\/vks\/v1\/(by-fingerprint|by-keyid|by-email|upload|request-verify)(\/|$)/.exec(path)?.[0].replace(/\/$/, '') ?? '/vks/other';
-  if (path.startsWith('/pks/')) return path;
   if (path.startsWith('/key/')) return '/key';
-  return ['/', '/upload', '/metrics', '/assets/style.css'].includes(path) ? path : 'other';
+  // only the paths this server answers: a label per path a client makes up would grow /metrics
+  // (and this process's memory) without bound
+  return LABELLED_PATHS.has(path) ? path : path.startsWith('/pks/') ? '/pks/other' : 'other';
 }
+
+const LABELLED_PATHS = new Set(['/', '/upload', '/metrics', '/assets/style.css', '/pks/lookup', '/pks/add', '/pks/hashquery', '/pks/x-attestations', '/pks/health']);
 
 /**
  * The pages' Content-Security-Policy (docs/hkp.md §11): nothing but this server's stylesheet and

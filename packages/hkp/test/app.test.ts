@@ -213,6 +213,14 @@ describe('HKP app', () => {
     const h = await fetch(base + `/pks/lookup?op=get&options=mr&search=0x${fpr(0)}`, { method: 'HEAD' });
     expect(h.status).toBe(200);
   });
+
+  test('paths a client makes up share one metrics label (the label set stays bounded)', async () => {
+    for (let i = 0; i < 20; i++) expect((await get(`/pks/made-up-${i}`)).status).toBe(404);
+    for (let i = 0; i < 5; i++) await get(`/elsewhere-${i}`);
+    const m = await (await get('/metrics')).text();
+    expect(m).not.toMatch(/made-up|elsewhere/);
+    expect(m).toMatch(/dkeyserv_http_request_duration_seconds_count\{route="\/pks\/other",status="404"\} 20/);
+  });
 });
 
 describe('rate limiting', () => {
