@@ -10,6 +10,9 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { Budget, RateLimitOptions } from '../ratelimit';
 import { isHkpMessage, PrimaryMessage, WorkerMessage } from './messages';
 
+/** marks kept beyond which expired ones are dropped (each is one client over a budget) */
+const TOLD_SWEEP_AT = 10_000;
+
 export class RateTally {
   private readonly limiters: Partial<Record<Budget, RateLimiterMemory>> = {};
   /** `budget client` → over until (ms): told to the workers once, and to a new worker */
@@ -51,6 +54,7 @@ export class RateTally {
         const key = `${budget} ${client}`;
         const until = Date.now() + e.msBeforeNext;
         if ((this.told.get(key) ?? 0) > Date.now()) return; // the workers know
+        if (this.told.size >= TOLD_SWEEP_AT) for (const [k, u] of this.told) if (u <= Date.now()) this.told.delete(k);
         this.told.set(key, until);
         for (const w of Object.values(cluster.workers ?? {})) if (w) send(w, over(key, until));
       },
