@@ -3,15 +3,14 @@
  * holding debian-role-keys, for the HKP v2 and VKS tests. `v1Get` reads what v1 `op=get` serves
  * (dearmored), the reference every v2/VKS answer must equal byte for byte.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import * as openpgp from 'openpgp';
-import { KeyStore, silentLogger } from '@dkeyserv/db';
+import { KeyStore } from '@dkeyserv/db';
 import { dearmor, isKeyringError, keyIdentity, normalizeKey, PublicKey, ReconPolicyName, splitKeyring, splitPackets, Tag } from '@dkeyserv/pgp';
-import { createHkpApp, DEFAULT_HKP_OPTIONS, listen, RunningServer } from '@dkeyserv/hkp';
+import { RunningServer } from '@dkeyserv/hkp';
+import { keyringPackets, ROLE_KEYS, startTestApp } from './test-app';
 
-export const ROLE_KEYRING = '/usr/share/keyrings/debian-role-keys.gpg';
+export { ROLE_KEYS as ROLE_KEYRING } from './test-app';
 
 export interface ApiServer {
   dir: string;
@@ -23,7 +22,7 @@ export interface ApiServer {
 }
 
 export function roleKeys(): PublicKey[] {
-  return [...splitKeyring(readFileSync(ROLE_KEYRING))].map((e) => {
+  return [...splitKeyring(readFileSync(ROLE_KEYS))].map((e) => {
     if (isKeyringError(e)) throw e.error;
     return normalizeKey(e.packets);
   });
@@ -41,36 +40,17 @@ export interface ApiServerOptions {
 }
 
 export function ingestRoleKeys(store: KeyStore): void {
-  store.ingestMany([...splitKeyring(readFileSync(ROLE_KEYRING))].map((e) => (isKeyringError(e) ? [] : e.packets)));
+  store.ingestMany(keyringPackets());
 }
 
 export async function startApiServer(prefix: string, o: ApiServerOptions = {}): Promise<ApiServer> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  const store = KeyStore.open({ path: join(dir, 'db'), policies: o.policies ?? ['sks', 'hockeypuck-2.4'], now: o.now });
-  await (o.fill ?? ingestRoleKeys)(store);
-  const app = createHkpApp({
-    store,
-    logger: silentLogger,
-    options: {
-      ...DEFAULT_HKP_OPTIONS,
-      maxBodyBytes: 1024 * 1024,
-      rateLimit: { requests: 0, uploads: o.uploads ?? 0, windowSeconds: 60 },
-      identity: { hostname: 'test.invalid', nodename: 'test-node', software: 'dkeyserv', version: '0.1.0', httpAddr: '127.0.0.1:0' },
-    },
-  });
-  const server = await listen(app, { host: '127.0.0.1', port: 0 });
-  return {
-    dir,
-    store,
-    server,
-    base: `http://127.0.0.1:${server.port}`,
-    keys: roleKeys(),
-    async close() {
-      await server.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const t = await startTestApp(
+    prefix.replace(/^dks-|-$/g, ''),
+    { maxBodyBytes: 1024 * 1024, rateLimit: { requests: 0, uploads: o.uploads ?? 0, windowSeconds: 60 } },
+    o.fill ?? ingestRoleKeys,
+    { policies: o.policies ?? ['sks', 'hockeypuck-2.4'], now: o.now },
+  );
+  return { ...t, keys: roleKeys(), close: t.stop };
 }
 
 /** Upper-case hex of a key's fingerprint. */

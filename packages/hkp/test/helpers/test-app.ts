@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeyStore, silentLogger } from '@dkeyserv/db';
+import { KeyStore, KeyStoreOptions, silentLogger } from '@dkeyserv/db';
 import { isKeyringError, splitKeyring } from '@dkeyserv/pgp';
 import { createHkpApp, DEFAULT_HKP_OPTIONS, HkpOptions, listen, RunningServer } from '@dkeyserv/hkp';
 
@@ -26,10 +26,15 @@ export function keyringPackets(file = ROLE_KEYS) {
   return [...splitKeyring(readFileSync(file))].map((e) => (isKeyringError(e) ? [] : e.packets));
 }
 
-export async function startTestApp(label: string, options: Partial<HkpOptions> = {}, fill?: (store: KeyStore) => void): Promise<TestApp> {
+export async function startTestApp(
+  label: string,
+  options: Partial<HkpOptions> = {},
+  fill?: (store: KeyStore) => void | Promise<void>,
+  storeOptions: Omit<KeyStoreOptions, 'path'> = {},
+): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), `dks-${label}-`));
-  const store = KeyStore.open({ path: dir });
-  fill?.(store);
+  const store = KeyStore.open({ path: dir, ...storeOptions });
+  await fill?.(store);
   const app = createHkpApp({
     store,
     logger: silentLogger,
