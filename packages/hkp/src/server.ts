@@ -93,11 +93,14 @@ export function listen(app: Koa, opts: ListenOptions): Promise<RunningServer> {
       // answers; a client that pipelines more than any real one does loses the connection
       const queued = (pipelined.get(socket) ?? 0) + 1;
       if (queued > MAX_PIPELINED) return void socket.destroy();
-      pipelined.set(socket, queued);
-      res.once('close', () => pipelined.set(socket, (pipelined.get(socket) ?? 1) - 1));
       // over the per-address limit: answered 503 when it connected (connection-guard.ts)
       if (!guard.busy(socket)) return void socket.destroy();
-      res.once('close', () => guard.waiting(socket));
+      pipelined.set(socket, queued);
+      // one listener per answer on this hot path: one fewer queued, and idle again
+      res.once('close', () => {
+        pipelined.set(socket, (pipelined.get(socket) ?? 1) - 1);
+        guard.waiting(socket);
+      });
       void handle(req, res);
     },
   );
